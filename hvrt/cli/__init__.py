@@ -1,0 +1,1 @@
+"""The hvrt command line."""

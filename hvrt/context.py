@@ -1,0 +1,172 @@
+"""What the engine hands to every hook: the run, and one scenario in it.
+
+:class:`RunContext` lives for a whole ``hvrt run``; :class:`ScenarioContext` for one
+scenario's pipeline. Plugins read config from them, open transports through
+:meth:`ScenarioContext.transport`, write files into the scenario's results folder
+through :meth:`ScenarioContext.save` (atomic, redacted) and record outcomes on
+``ctx.result``.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hvrt.config.model import Config, Host, Profile, Scenario, Secret
+from hvrt.errors import InfrastructureError
+from hvrt.fsutil import atomic_write
+from hvrt.redact import Redactor
+from hvrt.results import ScenarioResult
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from hvrt.transport.base import Transport
+
+
+@dataclass
+class RunOptions:
+    jobs: int = 1
+    fail_fast: bool = False
+    dry_run: bool = False
+    resume: bool = False
+    json: bool = False
+    baseline: Path | None = None
+
+
+@dataclass
+class RunContext:
+    """One ``hvrt run``: its config, plugin manager, results folder and options."""
+
+    config: Config
+    pm: pluggy.PluginManager
+    run_id: str
+    run_dir: Path
+    options: RunOptions = field(default_factory=RunOptions)
+    redactor: Redactor = field(default_factory=Redactor)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("hvrt.run"))
+    state: dict[str, Any] = field(default_factory=dict)
+    """Per-plugin scratch space for the whole run, keyed by plugin name."""
+
+    @property
+    def release(self) -> str:
+        return self.config.release.name
+
+
+@dataclass
+class Deployment:
+    """A deployed cloud, as the deployer hands it to the test runner.
+
+    ``tempest_command`` is the argument vector that starts Tempest on ``controller``
+    (through that host's transport); ``tempest_conf`` the generated tempest.conf there.
+    """
+
+    controller: str
+    auth_url: str
+    username: str
+    password: Secret
+    project: str = "admin"
+    tempest_conf: str | None = None
+    tempest_command: Sequence[str] = ("tempest",)
+    workdir: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ScenarioContext:
+    """One scenario's pipeline: leased hosts, its results folder, what stages produced."""
+
+    run: RunContext
+    scenario: Scenario
+    nodes: list[Host]
+    controller: Host
+    dir: Path
+    result: ScenarioResult
+    log: logging.Logger
+    deployment: Deployment | None = None
+    stage: str = "plan"
+    stage_deadline: float | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+    """Per-plugin scratch space for this scenario, keyed by plugin name."""
+    _transports: dict[str, Transport] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def profile(self) -> Profile:
+        return self.scenario.profile
+
+    @property
+    def config(self) -> Config:
+        return self.run.config
+
+    @property
+    def redactor(self) -> Redactor:
+        return self.run.redactor
+
+    @property
+    def cancelled(self) -> bool:
+        return self.run.cancel.is_set() or bool(self.state.get("_cancelled"))
+
+    def remaining(self, default: float = 600.0) -> float:
+        """Seconds left before the current stage's deadline (``default`` when none)."""
+        if self.stage_deadline is None:
+            return default
+        return max(0.1, self.stage_deadline - time.monotonic())
+
+    def call_timeout(self, wanted: float) -> float:
+        """A per-call timeout: ``wanted``, capped by the stage deadline."""
+        return min(wanted, self.remaining(wanted))
+
+    def transport(self, host: Host | str) -> Transport:
+        """The open transport to a lab host; opened once per scenario through the
+        ``hvrt_open_transport`` hook and closed at teardown."""
+        name = host if isinstance(host, str) else host.name
+        with self._lock:
+            if name not in self._transports:
+                host_obj = self.config.hosts.get(name) if isinstance(host, str) else host
+                if host_obj is None:
+                    raise InfrastructureError(f"unknown host {name!r}", step=self.stage)
+                transport = self.run.pm.hook.hvrt_open_transport(host=host_obj, run=self.run)
+                if transport is None:
+                    raise InfrastructureError(
+                        f"no plugin opens transport {host_obj.transport!r}", host=name, step=self.stage
+                    )
+                self._transports[name] = transport
+            return self._transports[name]
+
+    def close_transports(self) -> None:
+        with self._lock:
+            transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            try:
+                transport.close()
+            except Exception as exc:  # closing must never mask the run's outcome
+                self.log.warning("closing transport to %s failed: %s", transport.host_name, exc)
+
+    def path(self, *parts: str) -> Path:
+        """A folder inside the scenario's results, created on demand."""
+        folder = self.dir.joinpath(*parts)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def save(self, relpath: str, data: str | bytes, *, redact: bool = True) -> Path:
+        """Write a file into the scenario's results atomically, secrets masked.
+
+        Records the path in ``result.artifacts`` so reports can link it.
+        """
+        if redact:
+            data = self.redactor.text(data) if isinstance(data, str) else self.redactor.bytes(data)
+        target = atomic_write(self.dir / relpath, data)
+        rel = target.relative_to(self.dir).as_posix()
+        if rel not in self.result.artifacts:
+            self.result.artifacts.append(rel)
+        return target

@@ -1,0 +1,199 @@
+"""Every hook of hvrt, grouped by the stage of the pipeline that calls it.
+
+The pipeline of one scenario is
+``plan -> provision -> configure -> deploy -> test -> collect -> report -> teardown``
+(:data:`hvrt.stages.STAGES`). Implement a hook with ``@hvrt.hookimpl`` in a module
+that the ``hvrt`` entry-point group names; implementations of hooks that are not
+listed here are rejected when the plugin manager is built.
+
+Calling rules, chosen on purpose:
+
+* ``firstresult`` where exactly one plugin must act (the transport of a host, the
+  configurator of a node, the deployer, the test runner): the first non-``None``
+  result wins, later implementations are not called.
+* fan-out (every implementation runs, results come back as a list) for checks,
+  collectors and reporters.
+* ``historic`` for :func:`hvrt_configure`, so a plugin registered late still sees
+  the config.
+* :func:`hvrt_stage` accepts ``wrapper=True`` implementations for around-logic
+  (timing, log capture, retries) of any stage.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from hvrt import PROJECT_NAME
+
+if TYPE_CHECKING:
+    from hvrt.config.model import Config, Host
+    from hvrt.context import Deployment, RunContext, ScenarioContext
+    from hvrt.results import RunSummary, ScenarioResult, TestCase
+    from hvrt.transport.base import Transport
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@hookspec(historic=True)
+def hvrt_configure(config: Config) -> None:
+    """Called once the config is loaded and validated, before any run or plan.
+
+    :param config: the loaded configuration; read ``config.plugin_settings(name)``.
+    Historic: a plugin registered later is called at registration. Returns nothing.
+    """
+
+
+@hookspec
+def hvrt_profiles(config: Config) -> list[dict[str, Any]]:
+    """Called while planning, to contribute extra profiles from a plugin.
+
+    :param config: the loaded configuration.
+    :return: raw profile mappings (as in the ``profiles:`` section, each with a
+        ``name``); they go through the same validation as the config's own.
+    Fan-out: all lists are concatenated; a duplicate name is a config error.
+    """
+
+
+# ---------------------------------------------------------------- run lifecycle
+
+
+@hookspec
+def hvrt_run_start(run: RunContext, scenarios: list[str]) -> None:
+    """Called once per ``hvrt run`` after planning, before the first scenario starts.
+
+    :param run: the run context (results folder, options).
+    :param scenarios: names of the scenarios that will run (after ``--resume`` skips).
+    Fan-out; returns nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def hvrt_stage(ctx: ScenarioContext, stage: str) -> Any:
+    """Called by the engine to run one stage of one scenario.
+
+    The core implements it by calling the stage's own hook below; plugins add
+    ``wrapper=True`` implementations to act around every stage (timing, log capture).
+    :param ctx: the scenario context, ``ctx.stage`` already set to ``stage``.
+    :param stage: one of :data:`hvrt.stages.STAGES`.
+    :return: whatever the stage's hook returned. Stops at the first non-None result.
+    """
+
+
+# ------------------------------------------------------------------ provisioning
+
+
+@hookspec(firstresult=True)
+def hvrt_open_transport(host: Host, run: RunContext) -> Transport | None:
+    """Called the first time a scenario needs a connection to ``host``.
+
+    :param host: the lab host; dispatch on ``host.transport`` ("ssh", "local", "winrm").
+    :param run: the run context (redactor, cancel flag).
+    :return: a :class:`hvrt.transport.base.Transport`, or ``None`` when the plugin does
+        not handle that transport. Stops at the first non-None result.
+    """
+
+
+@hookspec
+def hvrt_provision(ctx: ScenarioContext) -> list[dict[str, Any]] | None:
+    """Called in the ``provision`` stage: pre-flight checks of the leased hosts.
+
+    Check reachability, clock skew (at most 300 s), free disk; raise
+    :class:`hvrt.errors.InfrastructureError` naming the host when a check fails.
+    :return: check records ``{"host", "check", "ok", "detail"}`` for the report, or None.
+    Fan-out: every plugin checks what it knows; records are merged.
+    """
+
+
+# ----------------------------------------------------------------- configuration
+
+
+@hookspec(firstresult=True)
+def hvrt_configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | None:
+    """Called in the ``configure`` stage once per leased compute node.
+
+    The node's configurator (``node.configurator``: winrm, salt, puppet, ...) acts:
+    uninstall the old installer, install the MSI, apply INI overrides, vSwitch, live
+    migration, services. Raise :class:`hvrt.errors.ConfigurationFailed` naming the
+    failed step.
+    :return: a record of what was done (``{"configurator", "product_version", ...}``),
+        or ``None`` when ``node.configurator`` is not this plugin's.
+    Stops at the first non-None result; no result at all is a configuration error.
+    """
+
+
+# ------------------------------------------------------------------------ deploy
+
+
+@hookspec(firstresult=True)
+def hvrt_deploy(ctx: ScenarioContext) -> Deployment | None:
+    """Called in the ``deploy`` stage to bring up the cloud on ``ctx.controller``.
+
+    :return: the :class:`hvrt.context.Deployment` the test runner uses, or ``None`` when
+        this plugin is not the selected deployer (``settings: deploy: {deployer: ...}``).
+    Stops at the first non-None result; the engine stores it in ``ctx.deployment``.
+    """
+
+
+# ---------------------------------------------------------------- test execution
+
+
+@hookspec(firstresult=True)
+def hvrt_run_tests(ctx: ScenarioContext, deployment: Deployment) -> list[TestCase] | None:
+    """Called in the ``test`` stage to run the scenario's test suite.
+
+    :param deployment: what the deployer returned.
+    :return: the final test records (after retries); zero executed tests must raise
+        :class:`hvrt.errors.TestRunError`, never return an empty list as a pass.
+    Stops at the first non-None result; the engine stores it in ``ctx.result.tests``.
+    """
+
+
+# -------------------------------------------------------------------- collection
+
+
+@hookspec
+def hvrt_collect(ctx: ScenarioContext) -> None:
+    """Called in the ``collect`` stage, also after a failed stage, to gather evidence.
+
+    Save logs, config files (redacted), hotfix lists, system info through
+    ``ctx.save``. A collector must not raise for a missing file: log it and go on.
+    Fan-out; returns nothing.
+    """
+
+
+# --------------------------------------------------------------------- reporting
+
+
+@hookspec
+def hvrt_report_scenario(ctx: ScenarioContext, result: ScenarioResult) -> None:
+    """Called in the ``report`` stage once a scenario's result is final.
+
+    Write per-scenario reports (results.html, junit.xml, ...) into ``ctx.dir``.
+    Fan-out; returns nothing.
+    """
+
+
+@hookspec
+def hvrt_report_run(run: RunContext, summary: RunSummary) -> None:
+    """Called at the end of a run (also an interrupted one) and by ``hvrt report render``.
+
+    Write run-level reports (index.html, merged junit.xml) into ``run.run_dir``.
+    Fan-out; returns nothing.
+    """
+
+
+# ---------------------------------------------------------------------- teardown
+
+
+@hookspec
+def hvrt_teardown(ctx: ScenarioContext) -> None:
+    """Called last for every scenario that started, whatever happened before.
+
+    Release what the plugin holds for the scenario (leases, sessions, temp files).
+    Must not raise; errors are logged. Fan-out; returns nothing. The engine closes
+    the scenario's transports after every implementation ran.
+    """

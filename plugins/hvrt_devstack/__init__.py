@@ -1,0 +1,1 @@
+"""Built-in plugin: DevStack deployer over SSH (entry points ``devstack`` and ``existing``)."""

@@ -1,0 +1,1 @@
+"""Built-in plugin: HTML, JUnit and JSON reports (entry point ``html``)."""

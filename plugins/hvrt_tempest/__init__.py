@@ -1,0 +1,1 @@
+"""Built-in plugin: the Tempest test runner (entry point ``tempest``)."""
