@@ -1,0 +1,94 @@
+"""``hvrt`` entry point: parse the verb, run it, turn errors into exit codes.
+
+Each verb lives in its own module of this package with two functions:
+``register(subparsers) -> argparse.ArgumentParser`` adds the verb's parser, and the
+parser's ``handler`` default (``func(args) -> int``) runs it. :data:`COMMANDS` lists
+the modules in the order ``--help`` shows them.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from hvrt import __version__
+from hvrt.errors import ExitCode, HvrtError
+
+COMMANDS = (
+    "run", "plan", "profiles", "plugins", "config", "import_legacy", "report", "sandbox",
+)
+
+EPILOG = """\
+exit codes:
+  0    every scenario passed
+  1    tests failed (the run itself worked)
+  2    configuration or usage error (the message names file:line:column and key)
+  3    infrastructure error (a node, controller or service failed; see the log)
+  130  interrupted (Ctrl-C); finished results are kept, continue with --resume
+
+environment:
+  HVRT_DISABLE_PLUGINS  comma-separated plugin names not to load
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hvrt",
+        description="Hyper-V Release Tests: run Tempest over a matrix of Hyper-V scenarios "
+        "(provision, configure, deploy, test, collect, report) and publish the results.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"hvrt {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"hvrt.cli.{name}")
+        except ModuleNotFoundError as exc:  # verb not built yet
+            if exc.name != f"hvrt.cli.{name}":
+                raise
+            continue
+        cmd = module.register(sub)
+        cmd.formatter_class = argparse.RawDescriptionHelpFormatter
+        if cmd.epilog is None:
+            cmd.epilog = EPILOG
+    return parser
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--config`` option every verb that reads hvrt.yaml shares."""
+    parser.add_argument(
+        "-c", "--config", default="hvrt.yaml", metavar="PATH",
+        help="the configuration file (default: ./hvrt.yaml)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return ExitCode.CONFIG_ERROR
+    try:
+        return int(args.handler(args))
+    except HvrtError as exc:
+        print(f"hvrt: error: {exc}", file=sys.stderr)
+        detail = getattr(exc, "detail", "")
+        if detail:
+            print(detail, file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("hvrt: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
