@@ -8,6 +8,7 @@ hook that does not exist stops everything with :class:`PluginLoadError`.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,10 +22,13 @@ from stevedore import ExtensionManager
 from hvrt import PROJECT_NAME, hookspecs
 from hvrt.errors import PluginLoadError
 
-CORE_PLUGINS = ("hvrt.stages", "hvrt.transport.plugin")
+CORE_PLUGINS = {"core": "hvrt.stages", "transports": "hvrt.transport.plugin"}
 """Modules every manager registers first: the stage dispatcher and ssh/local transports."""
 
 DISABLE_ENV = "HVRT_DISABLE_PLUGINS"
+MODULES_ENV = "HVRT_PLUGINS"
+"""Comma-separated importable module names registered as plugins without installing
+them (for plugin authors trying a plugin, and for tests that run ``hvrt`` itself)."""
 
 
 @dataclass(frozen=True)
@@ -91,16 +95,24 @@ def create_plugin_manager(
 
     Never a global: the engine passes the manager along explicitly.
     """
-    import importlib
 
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     blocked = disabled_plugins(environ)
-    for module_name in CORE_PLUGINS:
-        _register(pm, module_name, importlib.import_module(module_name))
+    for name, module_name in CORE_PLUGINS.items():
+        _register(pm, name, importlib.import_module(module_name))
     names = [n for n in enabled if n not in blocked]
     for name, module in _load_extensions(names).items():
         _register(pm, name, module)
+    env = environ if environ is not None else os.environ
+    for module_name in filter(None, (m.strip() for m in env.get(MODULES_ENV, "").split(","))):
+        if module_name in blocked:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:
+            raise PluginLoadError(module_name, f"{type(exc).__name__}: {exc}") from None
+        _register(pm, module_name, module)
     for name, plugin in extra:
         if name in blocked:
             continue

@@ -1,0 +1,241 @@
+"""Run scenarios through the stages of :data:`hvrt.stages.STAGES`.
+
+The engine owns the order and the rules: a failed stage skips the rest but for
+collect, report and teardown (which always run); each stage has a timeout; the
+journal gets a durable line at every stage boundary; ``results.json`` of a scenario
+is written atomically once it ended. Scenarios run in parallel through the
+:class:`hvrt.scheduler.Scheduler`, which leases their hosts.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from hvrt.config.model import Scenario
+from hvrt.context import RunContext, ScenarioContext
+from hvrt.errors import HvrtError, InfrastructureError, Interrupted, TestRunError
+from hvrt.fsutil import atomic_write_json
+from hvrt.journal import Journal
+from hvrt.redact import RedactingFilter
+from hvrt.results import ScenarioResult, ScenarioStatus
+from hvrt.scheduler import Lease, LeasePool, Scheduler
+from hvrt.stages import ALWAYS_RUN, DEFAULT_TIMEOUTS, STAGES
+
+ProgressCallback = Callable[[str, str, str], None]
+"""``callback(scenario, event, detail)``: event is "start", "stage", "end"."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def scenario_dirname(name: str) -> str:
+    """A folder name for a scenario: safe on every filesystem and static web server."""
+    return _UNSAFE.sub("_", name).strip("._") or "scenario"
+
+
+class StageTimeout(InfrastructureError):
+    """A stage ran past its time limit."""
+
+
+class Engine:
+    def __init__(
+        self,
+        run: RunContext,
+        journal: Journal,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.run = run
+        self.journal = journal
+        self.progress = progress or (lambda *_a: None)
+        self.results: dict[str, ScenarioResult] = {}
+        self._contexts: dict[str, ScenarioContext] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ scheduling
+
+    def run_all(self, scenarios: Sequence[Scenario], estimate: Callable[[Scenario], float] | None = None) -> list[ScenarioResult]:
+        pool = LeasePool([*self.run.config.nodes, *self.run.config.controllers])
+        scheduler = Scheduler(
+            scenarios, pool, self._work, jobs=self.run.options.jobs,
+            estimate=estimate or (lambda _s: 1.0),
+        )
+        for sc in scheduler.unschedulable:
+            result = ScenarioResult(sc.name, ScenarioStatus.ERROR, profile=_profile_dict(sc))
+            result.error = "the lab has too few matching nodes or no controller for this scenario"
+            self._finish(sc, result)
+        self._scheduler = scheduler
+        watcher = threading.Thread(target=self._watch_cancel, args=(scheduler,), daemon=True)
+        watcher.start()
+        scheduler.run()
+        for sc in scheduler.not_started:
+            self.results.setdefault(sc.name, ScenarioResult(sc.name, ScenarioStatus.SKIPPED, profile=_profile_dict(sc)))
+        return [self.results[s.name] for s in scenarios if s.name in self.results]
+
+    def _watch_cancel(self, scheduler: Scheduler) -> None:
+        self.run.cancel.wait()
+        scheduler.stop()
+        with self._lock:
+            contexts = list(self._contexts.values())
+        for ctx in contexts:  # unblock remote calls so teardown can start
+            ctx.close_transports()
+
+    def _work(self, scenario: Scenario, lease: Lease) -> None:
+        try:
+            result = self.run_scenario(scenario, lease)
+        except BaseException as exc:  # the scheduler thread must never die silently
+            result = ScenarioResult(scenario.name, ScenarioStatus.ERROR, profile=_profile_dict(scenario))
+            result.error = f"internal error: {type(exc).__name__}: {exc}"
+            self.run.log.exception("scenario %s crashed", scenario.name)
+            self._finish(scenario, result)
+        if self.run.options.fail_fast and result.status not in (ScenarioStatus.PASSED, ScenarioStatus.SKIPPED):
+            self.run.log.warning("--fail-fast: %s ended %s; starting no more scenarios", scenario.name, result.status.value)
+            self._scheduler.stop()
+
+    # ------------------------------------------------------------------ one scenario
+
+    def run_scenario(self, scenario: Scenario, lease: Lease) -> ScenarioResult:
+        config = self.run.config
+        folder = self.run.run_dir / scenario_dirname(scenario.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        result = ScenarioResult(scenario.name, ScenarioStatus.RUNNING, profile=_profile_dict(scenario))
+        result.started = time.time()
+        log, handler = self._scenario_logger(scenario, folder)
+        ctx = ScenarioContext(
+            run=self.run, scenario=scenario,
+            nodes=[config.nodes[n] for n in lease.nodes],
+            controller=config.controllers[lease.controller],
+            dir=folder, result=result, log=log,
+        )
+        with self._lock:
+            self._contexts[scenario.name] = ctx
+        self.journal.record("scenario_start", scenario=scenario.name, nodes=list(lease.nodes), controller=lease.controller)
+        self.progress(scenario.name, "start", "")
+        failure: BaseException | None = None
+        try:
+            for stage in STAGES:
+                if (failure is not None or self.run.cancel.is_set()) and stage not in ALWAYS_RUN:
+                    result.stage(stage).status = "skipped"
+                    continue
+                if stage == "report":
+                    result.status = _status(result, failure, self.run.cancel.is_set())
+                error = self._run_stage(ctx, stage)
+                if error is not None and failure is None and stage not in ALWAYS_RUN:
+                    failure = error
+        finally:
+            result.ended = time.time()
+            result.status = _status(result, failure, self.run.cancel.is_set())
+            if failure is not None and not result.error:
+                result.error = str(failure)
+            log.removeHandler(handler)
+            handler.close()
+            with self._lock:
+                self._contexts.pop(scenario.name, None)
+            self._finish(scenario, result)
+        return result
+
+    def _run_stage(self, ctx: ScenarioContext, stage: str) -> BaseException | None:
+        record = ctx.result.stage(stage)
+        timeout = self.stage_timeout(ctx.scenario, stage)
+        ctx.stage = stage
+        ctx.stage_deadline = time.monotonic() + timeout
+        record.status, record.started = "running", time.time()
+        self.journal.record("stage_start", scenario=ctx.name, stage=stage)
+        self.progress(ctx.name, "stage", stage)
+        ctx.log.info("stage %s started (timeout %ss)", stage, timeout)
+        error = _call_with_timeout(lambda: self.run.pm.hook.hvrt_stage(ctx=ctx, stage=stage), timeout)
+        if isinstance(error, _TimedOut):
+            ctx.state["_cancelled"] = True
+            ctx.close_transports()
+            error = StageTimeout(f"stage {stage} exceeded its {timeout:.0f}s timeout", step=stage)
+        record.ended = time.time()
+        if error is None:
+            record.status = "ok"
+            ctx.log.info("stage %s ok (%.1fs)", stage, record.duration)
+        else:
+            record.status = "failed"
+            record.error = _describe(error)
+            ctx.log.error("stage %s failed: %s", stage, record.error)
+            if getattr(error, "detail", ""):
+                ctx.log.error("%s", error.detail)  # type: ignore[attr-defined]
+        self.journal.record("stage_end", scenario=ctx.name, stage=stage, status=record.status, error=record.error)
+        return error
+
+    def stage_timeout(self, scenario: Scenario, stage: str) -> float:
+        for source in (scenario.profile.timeouts, self.run.config.timeouts):
+            if stage in source:
+                return float(source[stage])
+        return DEFAULT_TIMEOUTS[stage]
+
+    def _finish(self, scenario: Scenario, result: ScenarioResult) -> None:
+        folder = self.run.run_dir / scenario_dirname(scenario.name)
+        atomic_write_json(folder / "results.json", result.to_dict())
+        self.journal.record(
+            "scenario_end", scenario=scenario.name, status=result.status.value,
+            counts=result.counts(), error=result.error,
+        )
+        with self._lock:
+            self.results[scenario.name] = result
+        self.progress(scenario.name, "end", result.status.value)
+
+    def _scenario_logger(self, scenario: Scenario, folder: Any) -> tuple[logging.Logger, logging.Handler]:
+        log = logging.getLogger(f"hvrt.scenario.{scenario.name}")
+        log.setLevel(logging.DEBUG)
+        handler = logging.FileHandler(folder / "hvrt.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s: %(message)s"))
+        handler.addFilter(RedactingFilter(self.run.redactor))
+        log.addHandler(handler)
+        return log, handler
+
+
+class _TimedOut:
+    pass
+
+
+def _call_with_timeout(fn: Callable[[], Any], timeout: float) -> BaseException | _TimedOut | None:
+    """Run ``fn`` in a worker thread; the error it raised, a timeout marker, or None."""
+    outcome: list[BaseException | None] = []
+
+    def target() -> None:
+        try:
+            fn()
+            outcome.append(None)
+        except BaseException as exc:  # reported, never swallowed
+            outcome.append(exc)
+
+    worker = threading.Thread(target=target, daemon=True, name=threading.current_thread().name + "-stage")
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return _TimedOut()
+    return outcome[0] if outcome else None
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, HvrtError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _status(result: ScenarioResult, failure: BaseException | None, cancelled: bool) -> ScenarioStatus:
+    """Interrupted unless the tests completed; error on a failed stage; failed on test problems."""
+    if cancelled and result.stage("test").status != "ok":
+        return ScenarioStatus.INTERRUPTED
+    if failure is not None:
+        return ScenarioStatus.ERROR
+    if any(t.status.is_problem for t in result.tests):
+        return ScenarioStatus.FAILED
+    return ScenarioStatus.PASSED
+
+
+def _profile_dict(scenario: Scenario) -> dict[str, Any]:
+    data = asdict(scenario.profile)
+    data.pop("source", None)
+    return data
+
+
+__all__ = ["Engine", "StageTimeout", "TestRunError", "scenario_dirname"]

@@ -1,0 +1,86 @@
+"""Show a run's progress while it works.
+
+On a terminal: a live block with one line per running scenario (stage and elapsed
+time), redrawn every second, and a line per finished scenario above it. Elsewhere
+(CI logs, pipes): one plain line per event. Always on stderr, so ``--json`` output
+on stdout stays clean.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TextIO
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+class Progress:
+    def __init__(self, stream: TextIO | None = None, *, live: bool | None = None, total: int = 0) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty() if live is None else live
+        self.total = total
+        self.done = 0
+        self._running: dict[str, tuple[str, float, float]] = {}  # name -> (stage, t0, stage_t0)
+        self._lock = threading.Lock()
+        self._drawn = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, scenario: str, event: str, detail: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if event == "start":
+                self._running[scenario] = ("plan", now, now)
+                line = f"[{self.done}/{self.total}] {scenario}: started"
+            elif event == "stage":
+                _, t0, _ = self._running.get(scenario, ("", now, now))
+                self._running[scenario] = (detail, t0, now)
+                line = f"[{self.done}/{self.total}] {scenario}: {detail} ({_clock(now - t0)})"
+            else:
+                _, t0, _ = self._running.pop(scenario, ("", now, now))
+                self.done += 1
+                line = f"[{self.done}/{self.total}] {scenario}: {detail.upper()} in {_clock(now - t0)}"
+            if self.live:
+                if event == "end":
+                    self._redraw(extra=line)
+            else:
+                print(line, file=self.stream, flush=True)
+
+    def _redraw(self, extra: str | None = None) -> None:
+        out = self.stream
+        if self._drawn:
+            out.write(f"\x1b[{self._drawn}F\x1b[J")
+        if extra:
+            out.write(extra + "\n")
+        now = time.monotonic()
+        lines = [
+            f"  {name:<32} {stage:<10} {_clock(now - stage_t0)} (total {_clock(now - t0)})"
+            for name, (stage, t0, stage_t0) in sorted(self._running.items())
+        ]
+        for line in lines:
+            out.write(line + "\n")
+        self._drawn = len(lines)
+        out.flush()
+
+    def __enter__(self) -> Progress:
+        if self.live:
+            self._thread = threading.Thread(target=self._tick, daemon=True, name="progress")
+            self._thread.start()
+        return self
+
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            with self._lock:
+                self._redraw()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            with self._lock:
+                self._redraw()

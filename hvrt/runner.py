@@ -1,0 +1,234 @@
+"""One ``hvrt run`` from start to end: load, plan, run the engine, report, exit code.
+
+This is the Python API behind the CLI, ``hvrt.testing`` and the Salt extension::
+
+    outcome = execute(RunRequest(config_path="hvrt.yaml", profiles=["2012r2-vhdx"]))
+    outcome.exit_code, outcome.run_dir, outcome.summary
+
+A run folder holds ``run.json`` (what was asked), ``journal.jsonl`` (what happened)
+and the results; ``RunRequest(resume_dir=...)`` continues it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from hvrt.config import load_config, select_scenarios
+from hvrt.config.model import Config, Scenario
+from hvrt.context import RunContext, RunOptions
+from hvrt.engine import Engine, ProgressCallback, scenario_dirname
+from hvrt.errors import ExitCode, UsageError
+from hvrt.fsutil import atomic_write_json
+from hvrt.journal import Journal, read_journal
+from hvrt.plugins import create_plugin_manager
+from hvrt.redact import RedactingFilter, Redactor
+from hvrt.results import RunSummary, ScenarioResult, ScenarioStatus
+
+log = logging.getLogger("hvrt.run")
+
+
+@dataclass
+class RunRequest:
+    config_path: str | Path = "hvrt.yaml"
+    profiles: list[str] = field(default_factory=list)
+    all: bool = False
+    results: str | Path = "results"
+    options: RunOptions = field(default_factory=RunOptions)
+    resume_dir: str | Path | None = None
+    extra_plugins: Iterable[tuple[str, object]] = ()
+    run_id: str | None = None
+    on_plugin_manager: Callable[[pluggy.PluginManager], None] | None = None
+    """Called with the plugin manager before its first hook call (hvrt.testing records)."""
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int
+    summary: RunSummary
+    run_dir: Path
+    scenarios: list[Scenario]
+
+
+def prepare(
+    config_path: str | Path,
+    extra_plugins: Iterable[tuple[str, object]] = (),
+    on_plugin_manager: Callable[[pluggy.PluginManager], None] | None = None,
+) -> tuple[Config, pluggy.PluginManager]:
+    """Load the config, build the plugin manager it asks for, add plugin profiles."""
+    extra_plugins = list(extra_plugins)
+    config = load_config(config_path)
+    pm = create_plugin_manager(config.plugins, extra=extra_plugins)
+    if on_plugin_manager is not None:
+        on_plugin_manager(pm)
+    contributed = [p for group in pm.hook.hvrt_profiles(config=config) if group for p in group]
+    if contributed:
+        config = load_config(config_path, extra_profiles=contributed)
+    pm.hook.hvrt_configure.call_historic(kwargs={"config": config})
+    return config, pm
+
+
+def exit_code_for(summary: RunSummary) -> ExitCode:
+    statuses = {s.status for s in summary.scenarios}
+    if summary.interrupted or ScenarioStatus.INTERRUPTED in statuses:
+        return ExitCode.INTERRUPTED
+    if ScenarioStatus.ERROR in statuses or ScenarioStatus.SKIPPED in statuses:
+        return ExitCode.INFRASTRUCTURE_ERROR
+    if ScenarioStatus.FAILED in statuses:
+        return ExitCode.TEST_FAILURES
+    return ExitCode.OK
+
+
+def _new_run_dir(results: Path, release: str, run_id: str | None) -> tuple[str, Path]:
+    base = run_id or time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        candidate = base if n == 0 else f"{base}-{n}"
+        folder = results / scenario_dirname(release) / candidate
+        try:
+            folder.mkdir(parents=True)
+            return candidate, folder
+        except FileExistsError:
+            continue
+    raise UsageError(f"cannot create a run folder under {results}")
+
+
+def _resume_plan(request: RunRequest) -> tuple[Path, dict[str, Any]]:
+    run_dir = Path(request.resume_dir)  # type: ignore[arg-type]
+    meta_path = run_dir / "run.json"
+    if not meta_path.is_file():
+        raise UsageError(f"--resume: {run_dir} is not a run folder (no run.json)")
+    return run_dir, json.loads(meta_path.read_text(encoding="utf-8"))
+
+
+def execute(request: RunRequest, progress: ProgressCallback | None = None) -> RunOutcome:
+    """Run (or resume) the scenarios of ``request``; never raises for scenario failures."""
+    if request.resume_dir is not None:
+        run_dir, meta = _resume_plan(request)
+        config_path = meta["config"] if request.config_path in ("hvrt.yaml", None) else request.config_path
+        config, pm = prepare(config_path, request.extra_plugins, request.on_plugin_manager)
+        scenarios = select_scenarios(config, meta["scenarios"], all=False)
+        run_id = meta["run_id"]
+    else:
+        config, pm = prepare(request.config_path, request.extra_plugins, request.on_plugin_manager)
+        scenarios = select_scenarios(config, list(request.profiles), all=request.all)
+        run_id, run_dir = _new_run_dir(Path(request.results), config.release.name, request.run_id)
+        atomic_write_json(run_dir / "run.json", {
+            "run_id": run_id, "release": config.release.name,
+            "config": str(Path(request.config_path).resolve()),
+            "scenarios": [s.name for s in scenarios], "created": time.time(),
+        })
+    redactor = Redactor(s.reveal() for s in config.secrets)
+    run = RunContext(config=config, pm=pm, run_id=run_id, run_dir=run_dir,
+                     options=request.options, redactor=redactor)
+    journal_state = read_journal(run_dir / "journal.jsonl")
+    kept = [s for s in scenarios if s.name in journal_state.finished]
+    todo = [s for s in scenarios if s.name not in journal_state.finished]
+    summary = RunSummary(run_id=run_id, release=config.release.name, started=time.time())
+    for sc in kept:
+        summary.scenarios.append(_load_result(run_dir, sc))
+    if request.options.dry_run:
+        return RunOutcome(ExitCode.OK, summary, run_dir, todo)
+
+    handler = _run_log_handler(run_dir, redactor)
+    journal = Journal(run_dir / "journal.jsonl")
+    engine = Engine(run, journal, progress=progress)
+    journal.record("run_start", run_id=run_id, resume=bool(request.resume_dir),
+                   scenarios=[s.name for s in todo], kept=[s.name for s in kept])
+    try:
+        pm.hook.hvrt_run_start(run=run, scenarios=[s.name for s in todo])
+        with _interrupts_cancel(run):
+            _wait_interruptibly(lambda: engine.run_all(todo, estimate=_estimator(run_dir)), run)
+        summary.interrupted = run.cancel.is_set()
+        fresh = engine.results
+        summary.scenarios = [fresh.get(s.name) or _load_result(run_dir, s) for s in scenarios]
+        summary.ended = time.time()
+        atomic_write_json(run_dir / "summary.json", summary.to_dict())
+        pm.hook.hvrt_report_run(run=run, summary=summary)
+        code = exit_code_for(summary)
+        journal.record("run_end", exit_code=int(code), interrupted=summary.interrupted)
+    finally:
+        journal.close()
+        logging.getLogger("hvrt").removeHandler(handler)
+        handler.close()
+    return RunOutcome(code, summary, run_dir, scenarios)
+
+
+def _load_result(run_dir: Path, scenario: Scenario) -> ScenarioResult:
+    path = run_dir / scenario_dirname(scenario.name) / "results.json"
+    try:
+        return ScenarioResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        return ScenarioResult(scenario.name, ScenarioStatus.SKIPPED, error="not run")
+
+
+def _estimator(run_dir: Path) -> Callable[[Scenario], float]:
+    """Scenario durations from earlier runs of the same release (1.0 when unknown)."""
+    known: dict[str, float] = {}
+    for path in sorted(run_dir.parent.glob("*/summary.json")):
+        try:
+            for sc in json.loads(path.read_text(encoding="utf-8")).get("scenarios", []):
+                if sc.get("duration"):
+                    known[sc["name"]] = float(sc["duration"])
+        except (OSError, ValueError):
+            continue
+    return lambda sc: known.get(sc.name, 1.0)
+
+
+def _run_log_handler(run_dir: Path, redactor: Redactor) -> logging.Handler:
+    handler = logging.FileHandler(run_dir / "hvrt.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(redactor))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger("hvrt")
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+    return handler
+
+
+class _interrupts_cancel:
+    """Within the block, SIGTERM acts like Ctrl-C (main thread only)."""
+
+    def __init__(self, run: RunContext) -> None:
+        self.run = run
+        self.previous: Any = None
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
+def _raise_interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+GRACE_SECONDS = float(os.environ.get("HVRT_INTERRUPT_GRACE", "120"))
+
+
+def _wait_interruptibly(work: Callable[[], Any], run: RunContext) -> None:
+    """Run ``work`` in a thread; on Ctrl-C cancel the run and wait (bounded) for teardown."""
+    worker = threading.Thread(target=work, name="engine", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        log.warning("interrupted: tearing down running scenarios (Ctrl-C again to abandon)")
+        run.cancel.set()
+        try:
+            worker.join(GRACE_SECONDS)
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,126 @@
+"""``hvrt.testing``: a pytest plugin for testing hvrt plugins against a real engine.
+
+Installed with hvrt (entry point ``pytest11``), so a plugin author's tests get:
+
+* ``hvrt_run`` — run the engine in-process on a config, with plugins registered for
+  this one test, and get back the exit code, summary, run folder and every hook call::
+
+      def test_my_reporter(hvrt_run, hvrt_config):
+          cfg = hvrt_config(LAB_YAML)
+          outcome = hvrt_run(cfg, profiles=["2012r2-vhdx"], plugins=[("mine", MyPlugin())])
+          assert outcome.exit_code == 0
+          assert "hvrt_report_run" in outcome.calls.names()
+
+* ``hvrt_config`` — write a YAML text to a temporary ``hvrt.yaml`` and return its path.
+* :class:`HookRecorder` — records every hook call of a plugin manager, in order.
+"""
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pluggy
+import pytest
+
+from hvrt.context import RunOptions
+from hvrt.results import RunSummary
+
+
+@dataclass
+class HookCall:
+    name: str
+    kwargs: dict[str, Any]
+
+    def __getattr__(self, item: str) -> Any:
+        try:
+            return self.kwargs[item]
+        except KeyError:
+            raise AttributeError(item) from None
+
+
+@dataclass
+class HookRecorder:
+    """Every hook call made through one plugin manager (historic ones included)."""
+
+    calls: list[HookCall] = field(default_factory=list)
+    _undo: Callable[[], None] | None = None
+
+    def attach(self, pm: pluggy.PluginManager) -> HookRecorder:
+        def before(hook_name: str, _impls: Sequence[Any], kwargs: dict[str, Any]) -> None:
+            self.calls.append(HookCall(hook_name, dict(kwargs)))
+
+        def after(*_args: Any) -> None:
+            pass
+
+        self._undo = pm.add_hookcall_monitoring(before, after)
+        return self
+
+    def detach(self) -> None:
+        if self._undo is not None:
+            self._undo()
+            self._undo = None
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.calls]
+
+    def of(self, name: str) -> list[HookCall]:
+        return [c for c in self.calls if c.name == name]
+
+
+@dataclass
+class InProcessRun:
+    exit_code: int
+    summary: RunSummary
+    run_dir: Path
+    calls: HookRecorder
+
+
+def run_in_process(
+    config_path: str | Path,
+    *,
+    results: str | Path,
+    profiles: Iterable[str] = (),
+    all: bool = False,
+    plugins: Iterable[tuple[str, object]] = (),
+    jobs: int = 1,
+    fail_fast: bool = False,
+    resume_dir: str | Path | None = None,
+) -> InProcessRun:
+    """Run hvrt like ``hvrt run`` does, in this process, recording every hook call."""
+    from hvrt.runner import RunRequest, execute
+
+    recorder = HookRecorder()
+    request = RunRequest(
+        config_path=config_path, profiles=list(profiles), all=all, results=results,
+        options=RunOptions(jobs=jobs, fail_fast=fail_fast, resume=resume_dir is not None),
+        resume_dir=resume_dir, extra_plugins=list(plugins), on_plugin_manager=recorder.attach,
+    )
+    outcome = execute(request)
+    recorder.detach()
+    return InProcessRun(int(outcome.exit_code), outcome.summary, outcome.run_dir, recorder)
+
+
+@pytest.fixture
+def hvrt_config(tmp_path: Path) -> Callable[[str], Path]:
+    """Write YAML text (dedented) to ``<tmp>/hvrt.yaml`` and return the path."""
+
+    def write(text: str, name: str = "hvrt.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def hvrt_run(tmp_path: Path) -> Callable[..., InProcessRun]:
+    """Run the engine in-process; results go under ``<tmp>/results`` unless given."""
+
+    def run(config_path: str | Path, **kwargs: Any) -> InProcessRun:
+        kwargs.setdefault("results", tmp_path / "results")
+        return run_in_process(config_path, **kwargs)
+
+    return run
