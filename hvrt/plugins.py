@@ -74,7 +74,6 @@ def _load_extensions(names: Iterable[str]) -> dict[str, ModuleType]:
         namespace=PROJECT_NAME,
         invoke_on_load=False,
         on_load_failure_callback=on_failure,
-        verify_requirements=False,
     )
     if errors:
         failing = [e for e in errors if e.name in wanted]

@@ -21,6 +21,9 @@ class LocalTransport(Transport):
     def __init__(self, host_name: str = "localhost", default_timeout: float = 600.0) -> None:
         self.host_name = host_name
         self.default_timeout = default_timeout
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+        self._closed = False
 
     def run(
         self,
@@ -33,6 +36,8 @@ class LocalTransport(Transport):
         on_output: OutputHandler | None = None,
         check: bool = False,
     ) -> CommandResult:
+        if self._closed:
+            raise TransportError("transport is closed", host=self.host_name)
         timeout = timeout or self.default_timeout
         started = time.monotonic()
         full_env = {**os.environ, **(env or {})}
@@ -44,6 +49,18 @@ class LocalTransport(Transport):
             )
         except OSError as exc:
             raise TransportError(f"cannot start {argv[0]!r}: {exc}", host=self.host_name) from None
+        with self._lock:
+            self._running.add(proc)
+        try:
+            return self._finish(proc, argv, stdin, timeout, started, on_output, check)
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+
+    def _finish(
+        self, proc: subprocess.Popen[bytes], argv: Sequence[str], stdin: bytes | None,
+        timeout: float, started: float, on_output: OutputHandler | None, check: bool,
+    ) -> CommandResult:
         chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
 
         def pump(stream_name: str, stream: object) -> None:
@@ -74,6 +91,8 @@ class LocalTransport(Transport):
             ) from None
         for t in pumps:
             t.join(timeout=5)
+        if self._closed:
+            raise TransportError(f"command {argv[0]!r} aborted: transport closed", host=self.host_name)
         result = CommandResult(
             list(argv), proc.returncode, "".join(chunks["stdout"]), "".join(chunks["stderr"]),
             time.monotonic() - started,
@@ -84,6 +103,14 @@ class LocalTransport(Transport):
                 detail=result.tail(),
             )
         return result
+
+    def close(self) -> None:
+        """Kill the commands still running (the engine closes transports to abort a stage)."""
+        with self._lock:
+            self._closed = True
+            running = list(self._running)
+        for proc in running:
+            _kill_group(proc)
 
     def put(self, local: Path, remote: str, *, timeout: float | None = None) -> None:
         _copy(Path(local), Path(remote))
