@@ -70,6 +70,9 @@ def _load_extensions(names: Iterable[str]) -> dict[str, ModuleType]:
     def on_failure(_manager: Any, ep: metadata.EntryPoint, exc: BaseException) -> None:
         errors.append(PluginLoadError(ep.name, f"{type(exc).__name__}: {exc}"))
 
+    # stevedore keeps entry points per namespace for the process's life; a fresh
+    # manager must see what is installed now, as available_entry_points() did.
+    ExtensionManager.ENTRY_POINT_CACHE.pop(PROJECT_NAME, None)
     manager = ExtensionManager(
         namespace=PROJECT_NAME,
         invoke_on_load=False,
