@@ -120,6 +120,9 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
     else:
         config, pm = prepare(request.config_path, request.extra_plugins, request.on_plugin_manager)
         scenarios = select_scenarios(config, list(request.profiles), all=request.all)
+        if request.options.dry_run:
+            summary = RunSummary(run_id="dry-run", release=config.release.name)
+            return RunOutcome(ExitCode.OK, summary, Path(request.results), scenarios)
         run_id, run_dir = _new_run_dir(Path(request.results), config.release.name, request.run_id)
         atomic_write_json(run_dir / "run.json", {
             "run_id": run_id, "release": config.release.name,
