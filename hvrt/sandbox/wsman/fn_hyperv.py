@@ -1,0 +1,303 @@
+"""The Hyper-V functions of hvrt's PowerShell module, run against the node's model.
+
+Each function takes the node runtime and the parameter block (already decoded from
+JSON, never parsed as script) and returns what the real function writes as JSON.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+from hvrt.sandbox.wsman import ini
+from hvrt.sandbox.wsman.cmdline import split_msiexec
+from hvrt.sandbox.wsman.fn_files import FunctionError, _path
+from hvrt.sandbox.wsman.host import HostModel
+
+MSI_MAGIC = b"HVRT-SIMULATED-MSI\n"
+INSTALL_DIR = "C:\\Program Files\\Cloudbase Solutions\\OpenStack\\Nova"
+PRODUCT_NAME = "OpenStack Hyper-V Nova Compute"
+FEATURE_SERVICES = {
+    "HyperVNovaCompute": ["nova-compute"],
+    "NeutronHyperVAgent": ["neutron-hyperv-agent"],
+    "NeutronOVSAgent": ["neutron-ovs-agent", "ovs-vswitchd", "ovsdb-server"],
+    "iSCSISWInitiator": ["MSiSCSI"],
+    "FreeRDP": ["FreeRDP-WebConnect"],
+}
+
+
+class Node(Protocol):
+    model: HostModel
+
+    def request_reboot(self, delay: float) -> None: ...
+
+
+def make_installer(path: Path, version: str, product: str = PRODUCT_NAME, size: int = 64 * 1024) -> str:
+    """Write a simulated compute MSI (what the node's ``msiexec`` accepts); returns its SHA-256."""
+    header = MSI_MAGIC + json.dumps({"product": product, "version": version}).encode() + b"\n"
+    body = header + hashlib.sha256(version.encode()).digest() * max(1, (size - len(header)) // 32)
+    path.write_bytes(body)
+    return hashlib.sha256(body).hexdigest().upper()
+
+
+def preflight(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    state = node.model.state()
+    runner_time = float(params.get("runner_time", 0) or 0)
+    now = node.model.now()
+    return {
+        "computer_name": state["computer_name"],
+        "os": state["os"],
+        "hyperv": bool(state.get("hyperv")),
+        "vmms": node.model.services().get("vmms"),
+        "clock": now,
+        "clock_skew": (now - runner_time) if runner_time else 0.0,
+        "free_disk_bytes": state["free_disk_bytes"],
+        "winrm": state["winrm"],
+        "powershell": "5.1",
+    }
+
+
+def boot_id(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    state = node.model.state()
+    return {"boot_time": state["boot_time"], "reboot_count": state["reboot_count"]}
+
+
+def restart(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    node.request_reboot(float(params.get("delay", 0.2)))
+    return {"restarting": True}
+
+
+def _products(model: HostModel, like: str) -> list[dict[str, Any]]:
+    needle = like.replace("*", "").lower()
+    return [p for p in model.state()["products"].values() if needle in p["name"].lower()]
+
+
+def get_product(node: Node, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return _products(node.model, str(params.get("name_like", "*")))
+
+
+def uninstall(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    model = node.model
+    removed, leftovers = [], []
+    with model.lock:
+        state = model.state()
+        for product in _products(model, str(params.get("name_like", "Nova Compute"))):
+            for services in FEATURE_SERVICES.values():
+                for service in services:
+                    if service in product.get("services", []):
+                        model.remove_service(service)
+            state["products"].pop(product["name"], None)
+            removed.append(product["name"])
+        model.save_state(state)
+    for leftover in params.get("leftovers", []) or []:
+        path = _path(model, {"path": leftover})
+        if path.exists():
+            import shutil
+
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            leftovers.append(leftover)
+    return {"removed": removed, "leftovers_removed": leftovers}
+
+
+def install_msi(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    model = node.model
+    tokens = split_msiexec(str(params.get("arguments", "")))
+    opts: dict[str, str] = {}
+    props: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.lower() in ("/i", "/l*v") and i + 1 < len(tokens):
+            opts[tok.lower()] = tokens[i + 1]
+            i += 2
+            continue
+        if "=" in tok and not tok.startswith("/"):
+            name, _, value = tok.partition("=")
+            props[name] = value
+        elif tok.startswith("/"):
+            opts[tok.lower()] = ""
+        i += 1
+    if "/i" not in opts:
+        raise FunctionError("msiexec: no package given (/i)", "InvalidArgument")
+    log_lines = [f"=== Verbose logging started: {datetime.datetime.now():%d/%m/%Y  %H:%M:%S}  Build type: SHIP UNICODE 5.00.9600.00  Calling process: C:\\Windows\\system32\\msiexec.exe ==="]
+    for name, value in props.items():
+        log_lines.append(f"MSI (c) (A0:B4) [12:00:00:000]: PROPERTY CHANGE: Adding {name} property. Its value is '{value}'.")
+    package = _path(model, {"path": opts["/i"]})
+    exit_code = 0
+    result: dict[str, Any] = {"package": opts["/i"]}
+    if not package.is_file():
+        exit_code = 1619
+        log_lines.append("MSI (c): Note: 1: 2203 2: package 3: -2147287038  This installation package could not be opened.")
+    else:
+        data = package.read_bytes()
+        result["sha256"] = hashlib.sha256(data).hexdigest().upper()
+        if not data.startswith(MSI_MAGIC):
+            exit_code = 1620
+            log_lines.append("MSI (c): This installation package could not be opened. Contact the application vendor.")
+        elif model.state().get("msi_fault"):
+            exit_code = int(model.state()["msi_fault"])
+            log_lines.append("CustomAction InstallServices returned actual error code 1603")
+            log_lines.append(f"MSI (s): Product: {PRODUCT_NAME} -- Installation failed.")
+        else:
+            meta = json.loads(data[len(MSI_MAGIC):].split(b"\n", 1)[0])
+            features = [f for f in props.get("ADDLOCAL", "").split(",") if f]
+            _install(model, meta, features, props, result["sha256"])
+            result["version"] = meta["version"]
+            log_lines.append(f"MSI (s): Product: {meta['product']} -- Installation completed successfully.")
+            log_lines.append(f"MSI (s): Windows Installer installed the product. Product Name: {meta['product']}. Product Version: {meta['version']}. Installation success or error status: 0.")
+    log_lines.append("=== Logging stopped ===")
+    if "/l*v" in opts:
+        log = _path(model, {"path": opts["/l*v"]})
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("\r\n".join(log_lines) + "\r\n", encoding="utf-8")
+    result["exit_code"] = exit_code
+    return result
+
+
+def _install(model: HostModel, meta: dict[str, Any], features: list[str], props: dict[str, str], sha: str) -> None:
+    base = _path(model, {"path": INSTALL_DIR})
+    (base / "etc").mkdir(parents=True, exist_ok=True)
+    log_dir = props.get("LOGDIR") or INSTALL_DIR + "\\Log"
+    _path(model, {"path": log_dir}).mkdir(parents=True, exist_ok=True)
+    rpc = (f"rabbit://{props.get('RPCBACKENDUSER', 'stackrabbit')}:{props.get('RPCBACKENDPASSWORD', '')}"
+           f"@{props.get('RPCBACKENDHOST', '')}:{props.get('RPCBACKENDPORT', '5672')}/")
+    nova = {
+        "DEFAULT": {"compute_driver": "compute_hyperv.driver.HyperVDriver",
+                    "instances_path": props.get("INSTANCESPATH", "C:\\OpenStack\\Instances"),
+                    "use_cow_images": "true", "log_dir": log_dir, "transport_url": rpc},
+        "glance": {"api_servers": f"http://{props.get('GLANCEHOST', '')}:{props.get('GLANCEPORT', '9292')}"},
+        "hyperv": {"limit_cpu_features": "false", "dynamic_memory_ratio": "1.0"},
+        "neutron": {"url": props.get("NEUTRONURL", ""), "auth_url": props.get("NEUTRONADMINAUTHURL", ""),
+                    "username": props.get("NEUTRONADMINUSERNAME", "neutron"),
+                    "password": props.get("NEUTRONADMINPASSWORD", ""),
+                    "project_name": props.get("NEUTRONADMINTENANTNAME", "service")},
+    }
+    (base / "etc" / "nova.conf").write_text(ini.update("", nova)[0], encoding="utf-8")
+    agent = {"DEFAULT": {"transport_url": rpc, "log_dir": log_dir},
+             "AGENT": {"physical_network_vswitch_mappings": f"*:{props.get('VSWITCHNAME', 'external')}"}}
+    if "NeutronOVSAgent" in features:
+        (base / "etc" / "neutron_ovs_agent.conf").write_text(ini.update("", agent)[0], encoding="utf-8")
+    if "NeutronHyperVAgent" in features:
+        (base / "etc" / "neutron_hyperv_agent.conf").write_text(ini.update("", agent)[0], encoding="utf-8")
+    services = [s for f in features for s in FEATURE_SERVICES.get(f, [])]
+    for service in services:
+        model.set_service(service, "Running")
+        log = _path(model, {"path": log_dir}) / f"{service}.log"
+        log.write_text(f"{datetime.datetime.now().isoformat()} INFO {service} started\n", encoding="utf-8")
+    with model.lock:
+        state = model.state()
+        state["products"][meta["product"]] = {
+            "name": meta["product"], "version": meta["version"], "installer_sha256": sha,
+            "features": features, "services": services, "install_dir": INSTALL_DIR,
+            "installed_on": datetime.date.today().isoformat(),
+        }
+        model.save_state(state)
+
+
+def set_ini(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    path = _path(node.model, params)
+    values = params.get("values") or {}
+    for section, pairs in values.items():
+        for key in pairs:
+            problem = ini.check_key(section, key)
+            if problem:
+                raise FunctionError(problem, "InvalidArgument")
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    new, changed = ini.update(text, {s: {k: str(v) for k, v in p.items()} for s, p in values.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new, encoding="utf-8")
+    return {"path": params["path"], "changed": changed}
+
+
+def get_ini(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    path = _path(node.model, params)
+    if not path.exists():
+        raise FunctionError(f"Cannot find path '{params['path']}' because it does not exist.", "ObjectNotFound")
+    return ini.parse(path.read_text(encoding="utf-8"))
+
+
+def set_vmswitch(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    name = str(params.get("name") or "")
+    if not name:
+        raise FunctionError("parameter 'name' is required", "InvalidArgument")
+    kind = str(params.get("type", "Internal"))
+    with node.model.lock:
+        state = node.model.state()
+        existing = state["vmswitches"].get(name)
+        created = existing is None or existing.get("type") != kind
+        state["vmswitches"][name] = {"name": name, "type": kind, "adapter": params.get("adapter"),
+                                     "allow_management_os": bool(params.get("allow_management_os", True))}
+        node.model.save_state(state)
+    return {"name": name, "type": kind, "created": created}
+
+
+def set_live_migration(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    settings = {
+        "enabled": bool(params.get("enabled", True)),
+        "networks": list(params.get("networks") or []),
+        "authentication": str(params.get("authentication", "Kerberos")),
+        "max_migrations": int(params.get("max_migrations", 2)),
+        "performance": str(params.get("performance", "Compression")),
+    }
+    if settings["authentication"] not in ("Kerberos", "CredSSP"):
+        raise FunctionError(f"invalid authentication type {settings['authentication']!r}", "InvalidArgument")
+    node.model.update(live_migration=settings)
+    return settings
+
+
+def get_settings(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    state = node.model.state()
+    return {"vmswitches": state["vmswitches"], "live_migration": state["live_migration"]}
+
+
+def restart_services(node: Node, params: dict[str, Any]) -> dict[str, str]:
+    services = node.model.services()
+    for name in params.get("names", []):
+        if name not in services:
+            raise FunctionError(f"Cannot find any service with service name '{name}'.", "ObjectNotFound")
+        node.model.set_service(name, "Running")
+    return {n: node.model.services()[n] for n in params.get("names", [])}
+
+
+def get_services(node: Node, params: dict[str, Any]) -> dict[str, str]:
+    services = node.model.services()
+    names = params.get("names") or list(services)
+    return {n: services.get(n, "NotFound") for n in names}
+
+
+def hotfixes(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    state = node.model.state()
+    items = [dict(h, Source=state["computer_name"]) for h in state["hotfixes"]]
+    rows = ["Source        Description      HotFixID      InstalledBy          InstalledOn",
+            "------        -----------      --------      -----------          -----------"]
+    who = "NT AUTHORITY\\SYSTEM"
+    rows += [f"{h['Source'][:13]:<13} {h['Description']:<16} {h['HotFixID']:<13} {who:<20} {h['InstalledOn']}"
+             for h in items]
+    return {"items": items, "text": "\r\n".join(rows) + "\r\n"}
+
+
+def system_info(node: Node, params: dict[str, Any]) -> dict[str, Any]:
+    state = node.model.state()
+    boot = datetime.datetime.fromtimestamp(state["boot_time"])
+    data = {
+        "Host Name": state["computer_name"].upper(), "OS Name": state["os"]["caption"],
+        "OS Version": f"{state['os']['version']} N/A Build {state['os']['build']}",
+        "System Boot Time": f"{boot:%m/%d/%Y, %I:%M:%S %p}",
+        "Total Physical Memory": f"{state['memory_mb']:,} MB", "Processor(s)": f"{state['processors']} Processor(s) Installed.",
+        "Hotfix(s)": f"{len(state['hotfixes'])} Hotfix(s) Installed.",
+        "Hyper-V Requirements": "A hypervisor has been detected.",
+    }
+    text = "\r\n".join(f"{k + ':':<27}{v}" for k, v in data.items()) + "\r\n"
+    return {"data": data, "text": text}
+
+
+FUNCTIONS = {
+    "Get-HvrtPreflight": preflight, "Get-HvrtBootId": boot_id, "Restart-HvrtNode": restart,
+    "Get-HvrtProduct": get_product, "Uninstall-HvrtCompute": uninstall, "Install-HvrtMsi": install_msi,
+    "Set-HvrtIniValues": set_ini, "Get-HvrtIniValues": get_ini, "Set-HvrtVMSwitch": set_vmswitch,
+    "Set-HvrtLiveMigration": set_live_migration, "Get-HvrtHostSettings": get_settings,
+    "Restart-HvrtServices": restart_services, "Get-HvrtServices": get_services,
+    "Get-HvrtHotfixes": hotfixes, "Get-HvrtSystemInfo": system_info,
+}
