@@ -1,0 +1,231 @@
+"""Read a subunit v2 stream into :class:`hvrt.results.TestCase` records.
+
+Called by the test runner once Tempest (or stestr) has finished, and by the
+``hvrt report from-subunit`` verb. The stream is decoded by python-subunit's
+:class:`subunit.ByteStreamToStreamResult`; events are folded into one record per
+test *attempt* by a small :class:`testtools.StreamResult` that keeps only what a
+report shows (status, first and last timestamp, text attachments), so large
+streams stay cheap in time and memory.
+
+Status mapping (subunit -> :class:`TestStatus`): ``success`` -> passed, ``fail`` ->
+failed, ``skip`` -> skipped, ``xfail`` -> xfail, ``uxsuccess`` -> uxsuccess.
+``exists`` only lists a test that was not run, so it yields no record. A test left
+``inprogress`` when the stream ends never finished (a crashed worker): error.
+
+A stream may run the same id several times (retries); :func:`merge_attempts`
+folds those into one record whose ``attempts`` lists every try, and whose status
+is ``flaky`` when a failure was followed by a pass. Class fixture failures such as
+``setUpClass (tempest.api.identity.v3.test_x.Test)`` are ordinary failed records.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import subunit
+import testtools
+
+from hvrt.results import TestCase, TestStatus
+
+__all__ = ["parse_subunit", "merge_attempts", "split_test_id", "STATUS_MAP"]
+
+STATUS_MAP: dict[str, TestStatus] = {
+    "success": TestStatus.PASSED,
+    "fail": TestStatus.FAILED,
+    "skip": TestStatus.SKIPPED,
+    "xfail": TestStatus.XFAIL,
+    "uxsuccess": TestStatus.UXSUCCESS,
+}
+"""Final subunit statuses and the hvrt status each becomes."""
+
+_FINAL = frozenset(STATUS_MAP)
+_FIRST_ATTACHMENTS = ("traceback",)
+_NOT_DETAILS = frozenset({"reason"})
+_FIXTURE_RE = re.compile(r"^(?P<fixture>\w+) \((?P<cls>[^()]+)\)$")
+_PASSING = frozenset({TestStatus.PASSED, TestStatus.XFAIL})
+_FAILING = frozenset({TestStatus.FAILED, TestStatus.ERROR, TestStatus.UXSUCCESS})
+
+
+class _Attempt:
+    """One run of one test id, as the stream's events build it up."""
+
+    __slots__ = ("test_id", "start", "end", "files")
+
+    def __init__(self, test_id: str) -> None:
+        self.test_id = test_id
+        self.start: datetime | None = None
+        self.end: datetime | None = None
+        self.files: dict[str, list[bytes]] | None = None
+
+    def finish(self, status: TestStatus, note: str = "") -> TestCase:
+        duration = 0.0
+        if self.start is not None and self.end is not None:
+            duration = max(0.0, (self.end - self.start).total_seconds())
+        texts = _texts(self.files) if self.files else {}
+        reason = texts.pop("reason", "").strip()
+        details = _join_details(texts, note)
+        if not reason and status in _FAILING:
+            reason = _last_line(texts.get("traceback", "")) or note
+        return TestCase(
+            id=self.test_id, status=status, duration=round(duration, 6),
+            attempts=[status.value], details=details, reason=reason,
+        )
+
+
+def _is_text(mime_type: str | None) -> bool:
+    if not mime_type:
+        return True
+    return mime_type.startswith("text/") or "charset" in mime_type or "json" in mime_type
+
+
+def _texts(files: dict[str, list[bytes]]) -> dict[str, str]:
+    return {name: b"".join(chunks).decode("utf-8", "replace") for name, chunks in files.items()}
+
+
+def _join_details(texts: dict[str, str], note: str) -> str:
+    parts: list[str] = [note] if note else []
+    for name in _FIRST_ATTACHMENTS:
+        text = texts.get(name, "")
+        if text.strip():
+            parts.append(text.rstrip("\n"))
+    for name, text in texts.items():
+        if name in _FIRST_ATTACHMENTS or name in _NOT_DETAILS or not text.strip():
+            continue
+        parts.append(f"--- {name} ---\n{text.rstrip()}")
+    return "\n\n".join(parts)
+
+
+def _last_line(text: str) -> str:
+    for line in reversed(text.splitlines()):
+        if line.strip():
+            return line.strip()[:500]
+    return ""
+
+
+class _Collector(testtools.StreamResult):
+    """Folds subunit events into finished :class:`TestCase` attempts, in end order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cases: list[TestCase] = []
+        self._open: dict[tuple[str, str | None], _Attempt] = {}
+
+    def status(  # type: ignore[override]
+        self,
+        test_id: str | None = None,
+        test_status: str | None = None,
+        test_tags: set[str] | None = None,
+        runnable: bool = True,
+        file_name: str | None = None,
+        file_bytes: bytes | None = None,
+        eof: bool = False,
+        mime_type: str | None = None,
+        route_code: str | None = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        if test_id is None:
+            return  # output between tests (non-subunit bytes): not a test's
+        key = (test_id, route_code)
+        if test_status == "exists":
+            self._open.pop(key, None)
+            return
+        attempt = self._open.get(key)
+        if attempt is None:
+            attempt = self._open[key] = _Attempt(test_id)
+        if timestamp is not None:
+            if attempt.start is None:
+                attempt.start = timestamp
+            attempt.end = timestamp
+        if file_name is not None and file_bytes and _is_text(mime_type):
+            if attempt.files is None:
+                attempt.files = {}
+            attempt.files.setdefault(file_name, []).append(bytes(file_bytes))
+        if test_status in _FINAL:
+            del self._open[key]
+            self.cases.append(attempt.finish(STATUS_MAP[test_status]))
+
+    def stopTestRun(self) -> None:
+        super().stopTestRun()
+        for attempt in self._open.values():
+            self.cases.append(attempt.finish(TestStatus.ERROR, "test did not complete"))
+        self._open.clear()
+
+
+def parse_subunit(source: bytes | BinaryIO | Path | str, *, merge: bool = True) -> list[TestCase]:
+    """Parse a subunit v2 stream (bytes, a binary file object, or a path).
+
+    :param merge: fold repeated runs of one id with :func:`merge_attempts`;
+        ``False`` returns one record per attempt (what ``subunit-stats`` counts).
+    :return: records in the order tests finished (first attempt's order when merged).
+    """
+    collector = _Collector()
+    collector.startTestRun()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        _run(io.BytesIO(bytes(source)), collector)
+    elif isinstance(source, (str, Path)):
+        with open(source, "rb") as fh:
+            _run(fh, collector)
+    else:
+        _run(source, collector)
+    collector.stopTestRun()
+    return merge_attempts(collector.cases) if merge else collector.cases
+
+
+def _run(stream: BinaryIO, collector: _Collector) -> None:
+    subunit.ByteStreamToStreamResult(stream, non_subunit_name="stdout").run(collector)
+
+
+def merge_attempts(cases: Iterable[TestCase]) -> list[TestCase]:
+    """Join records that share an id into one; order of first appearance is kept.
+
+    The final status is the last attempt's, except that a pass (or xfail) after a
+    failure is ``flaky``. ``attempts`` holds every try's status; ``duration`` is the
+    sum of all tries; ``details`` keeps the failed tries' output, labelled.
+    """
+    groups: dict[str, list[TestCase]] = {}
+    for case in cases:
+        groups.setdefault(case.id, []).append(case)
+    merged: list[TestCase] = []
+    for tries in groups.values():
+        if len(tries) == 1:
+            merged.append(tries[0])
+            continue
+        merged.append(_merge_one(tries))
+    return merged
+
+
+def _merge_one(tries: list[TestCase]) -> TestCase:
+    attempts = [a for t in tries for a in (t.attempts or [t.status.value])]
+    last = tries[-1]
+    failed_before = any(t.status in _FAILING for t in tries[:-1])
+    status = TestStatus.FLAKY if last.status in _PASSING and failed_before else last.status
+    shown = [t for t in tries if t.status in _FAILING] if status is TestStatus.FLAKY else [last]
+    details = "\n\n".join(
+        f"=== attempt {tries.index(t) + 1} of {len(tries)}: {t.status.value} ===\n{t.details}"
+        for t in shown if t.details
+    )
+    reason = last.reason or next((t.reason for t in reversed(shown) if t.reason), "")
+    return TestCase(
+        id=last.id, status=status, duration=round(sum(t.duration for t in tries), 6),
+        attempts=attempts, details=details, reason=reason,
+    )
+
+
+def split_test_id(test_id: str) -> tuple[str, str]:
+    """``(classname, name)`` of a test id, understanding class fixture entries.
+
+    ``pkg.mod.Class.test_x[id-1,smoke]`` -> ``("pkg.mod.Class", "test_x[id-1,smoke]")``;
+    ``setUpClass (pkg.mod.Class)`` -> ``("pkg.mod.Class", "setUpClass")``.
+    """
+    fixture = _FIXTURE_RE.match(test_id)
+    if fixture:
+        return fixture.group("cls"), fixture.group("fixture")
+    base, bracket, tags = test_id.partition("[")
+    if "." not in base:
+        return "", test_id
+    cls, _, short = base.rpartition(".")
+    return cls, f"{short}{bracket}{tags}"
