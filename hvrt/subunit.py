@@ -5,7 +5,9 @@ Called by the test runner once Tempest (or stestr) has finished, and by the
 :class:`subunit.ByteStreamToStreamResult`; events are folded into one record per
 test *attempt* by a small :class:`testtools.StreamResult` that keeps only what a
 report shows (status, first and last timestamp, text attachments), so large
-streams stay cheap in time and memory.
+streams stay cheap in time and memory. Text attachments (traceback first, then
+captured stdout, stderr and logging) become ``details``; those of passed attempts are
+dropped unless asked for (``passed_details=True``): the stream file keeps them.
 
 Status mapping (subunit -> :class:`TestStatus`): ``success`` -> passed, ``fail`` ->
 failed, ``skip`` -> skipped, ``xfail`` -> xfail, ``uxsuccess`` -> uxsuccess.
@@ -61,11 +63,11 @@ class _Attempt:
         self.end: datetime | None = None
         self.files: dict[str, list[bytes]] | None = None
 
-    def finish(self, status: TestStatus, note: str = "") -> TestCase:
+    def finish(self, status: TestStatus, note: str = "", keep_text: bool = True) -> TestCase:
         duration = 0.0
         if self.start is not None and self.end is not None:
             duration = max(0.0, (self.end - self.start).total_seconds())
-        texts = _texts(self.files) if self.files else {}
+        texts = _texts(self.files) if self.files and keep_text else {}
         reason = texts.pop("reason", "").strip()
         details = _join_details(texts, note)
         if not reason and status in _FAILING:
@@ -109,8 +111,9 @@ def _last_line(text: str) -> str:
 class _Collector(testtools.StreamResult):
     """Folds subunit events into finished :class:`TestCase` attempts, in end order."""
 
-    def __init__(self) -> None:
+    def __init__(self, passed_details: bool = False) -> None:
         super().__init__()
+        self.passed_details = passed_details
         self.cases: list[TestCase] = []
         self._open: dict[tuple[str, str | None], _Attempt] = {}
 
@@ -146,7 +149,9 @@ class _Collector(testtools.StreamResult):
             attempt.files.setdefault(file_name, []).append(bytes(file_bytes))
         if test_status in _FINAL:
             del self._open[key]
-            self.cases.append(attempt.finish(STATUS_MAP[test_status]))
+            final = STATUS_MAP[test_status]
+            keep = self.passed_details or final is not TestStatus.PASSED
+            self.cases.append(attempt.finish(final, keep_text=keep))
 
     def stopTestRun(self) -> None:
         super().stopTestRun()
@@ -155,14 +160,19 @@ class _Collector(testtools.StreamResult):
         self._open.clear()
 
 
-def parse_subunit(source: bytes | BinaryIO | Path | str, *, merge: bool = True) -> list[TestCase]:
+def parse_subunit(
+    source: bytes | BinaryIO | Path | str, *, merge: bool = True, passed_details: bool = False,
+) -> list[TestCase]:
     """Parse a subunit v2 stream (bytes, a binary file object, or a path).
 
     :param merge: fold repeated runs of one id with :func:`merge_attempts`;
         ``False`` returns one record per attempt (what ``subunit-stats`` counts).
+    :param passed_details: keep the captured output of passed attempts too. Off by
+        default: a Tempest run logs every request of every test, the stream itself
+        is kept next to the reports, and reports show the output where it matters.
     :return: records in the order tests finished (first attempt's order when merged).
     """
-    collector = _Collector()
+    collector = _Collector(passed_details)
     collector.startTestRun()
     if isinstance(source, (bytes, bytearray, memoryview)):
         _run(io.BytesIO(bytes(source)), collector)
