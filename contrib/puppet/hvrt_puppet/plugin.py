@@ -1,0 +1,119 @@
+"""The ``puppet`` configurator: ``hvrt_configure_node`` for nodes with ``configurator: puppet``.
+
+Called in the ``configure`` stage once per node. It sends the Puppet code and the
+scenario's Hiera data to the node through the node's transport (WinRM for Windows
+nodes, SSH for Linux ones), runs ``puppet apply --detailed-exitcodes`` there, keeps
+Puppet's report in the scenario's results (``config/<node>/puppet-*``) and turns
+failed resources into :class:`hvrt.errors.ConfigurationFailed`.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import hvrt
+from hvrt.config.model import Host
+from hvrt.context import ScenarioContext
+from hvrt.errors import ConfigurationFailed
+from hvrt.transport.base import CommandResult
+from hvrt_puppet import data as hiera
+from hvrt_puppet.apply import Fetched, PuppetApply, sha256_of
+from hvrt_puppet.options import PuppetOptions
+from hvrt_puppet.report import CHANGED, FAILED_RUN, ApplySummary, summarize
+
+NAME = "puppet"
+SMALL_CALL = 120.0
+
+
+def _installer(ctx: ScenarioContext) -> tuple[Path | None, str | None]:
+    """The local MSI to upload (checked against its SHA-256 when one is given)."""
+    installer = ctx.config.release.installer
+    if not installer.path:
+        return None, None
+    path = Path(installer.path)
+    if not path.is_absolute():
+        path = Path(ctx.config.path).resolve().parent / path
+    if not path.is_file():
+        raise ConfigurationFailed(f"installer {path} does not exist", step="configure")
+    digest = sha256_of(path)
+    if installer.sha256 and installer.sha256.upper() != digest:
+        raise ConfigurationFailed(
+            f"installer {path.name} has SHA-256 {digest}, the release says {installer.sha256.upper()}",
+            step="configure",
+        )
+    return path, digest
+
+
+def _save(ctx: ScenarioContext, node: str, result: CommandResult | None, fetched: Fetched,
+          summary: ApplySummary, data: dict[str, Any]) -> str:
+    folder = f"config/{node}"
+    ctx.save(f"{folder}/puppet-data.json", hiera.dumps(data))
+    if result is not None:
+        ctx.save(f"{folder}/puppet-output.log", result.stdout + ("\n" + result.stderr if result.stderr else ""))
+    if fetched.report is not None:
+        ctx.save(f"{folder}/puppet-report.yaml", fetched.report)
+    if fetched.log is not None:
+        ctx.save(f"{folder}/puppet-log.json", fetched.log)
+    if fetched.resources is not None:
+        ctx.save(f"{folder}/puppet-resources.txt", fetched.resources)
+    target = f"{folder}/puppet-summary.json"
+    ctx.save(target, json.dumps(summary.to_dict(), indent=2) + "\n")
+    return target
+
+
+def _failure(node: str, summary: ApplySummary, result: CommandResult, redact: Any) -> ConfigurationFailed:
+    if summary.failed:
+        message = f"puppet apply failed ({summary.exit_code}): {', '.join(summary.failed)}"
+    elif summary.exit_code == FAILED_RUN:
+        first = summary.errors[0] if summary.errors else result.tail(3)
+        message = f"puppet apply could not run the catalog: {first}"
+    else:
+        message = f"puppet apply exited {summary.exit_code}"
+    detail = "\n".join(summary.errors[-20:]) or result.tail()
+    return ConfigurationFailed(redact(message), host=node, step="configure", detail=redact(detail))
+
+
+def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
+    """Apply the node's Puppet code for this scenario; the record goes into the results."""
+    options = PuppetOptions.for_host(node, ctx.config.path)
+    msi, digest = _installer(ctx)
+    transport = ctx.transport(node)
+    run = PuppetApply(transport, options, node.name)
+    result: CommandResult | None = None
+    data: dict[str, Any] = {}
+    try:
+        run.prepare_workdir(ctx.call_timeout(SMALL_CALL))
+        data = hiera.build(
+            scenario=ctx.name, profile=ctx.profile, node=node, installer=ctx.config.release.installer,
+            remote_msi=run.installer_remote(msi), config_dir=options.config_dir, extra=options.data,
+        )
+        run.stage(data, msi)
+        run.upload(ctx.call_timeout(max(SMALL_CALL, options.timeout / 4)))
+        ctx.log.info("puppet apply on %s (%s)", node.name, options.manifest or options.class_name)
+        result = run.run(ctx.call_timeout(options.timeout))
+        fetched = run.fetch(ctx.call_timeout(SMALL_CALL))
+    finally:
+        for problem in run.cleanup(ctx.call_timeout(SMALL_CALL)):
+            ctx.log.warning("puppet on %s: %s", node.name, ctx.redactor.literals(problem))
+    summary = summarize(result.exit_code, fetched.report, fetched.log)
+    saved = _save(ctx, node.name, result, fetched, summary, data)
+    if not summary.ok:
+        raise _failure(node.name, summary, result, ctx.redactor.text)
+    return {
+        "configurator": NAME,
+        "status": "changed" if summary.exit_code == CHANGED else "unchanged",
+        "exit_code": summary.exit_code,
+        "changed_resources": summary.changed,
+        "resources": summary.total,
+        "report": saved,
+        "applied": str(options.manifest.name) if options.manifest else options.class_name,
+        "installer_sha256": digest,
+    }
+
+
+@hvrt.hookimpl
+def hvrt_configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | None:
+    if node.configurator != NAME:
+        return None
+    return configure(ctx, node)

@@ -1,0 +1,90 @@
+# @summary Configures a Hyper-V compute node for one hvrt test scenario.
+#
+# Installs the compute MSI, writes the scenario's settings into nova.conf and the
+# neutron agent's file, sets up live migration and keeps the compute services
+# running. The parts that only exist on Windows (the MSI, Hyper-V live migration,
+# Windows services) are skipped on other systems, so the settings can be applied
+# on any node whose `config_dir` points at a writable folder.
+#
+# hvrt passes every parameter as Hiera data (`hvrt::<parameter>`), never as code.
+#
+# @example Apply with hvrt's generated data
+#   include hvrt
+#
+# @param ini
+#   The settings to write: file name -> INI section -> key -> value. A relative file
+#   name is taken inside `config_dir`; an absolute one is used as it is. A value of
+#   `undef` (JSON `null`) removes the key.
+# @param config_dir
+#   The folder holding the compute configuration files.
+# @param installer_source
+#   Path or URL of the compute MSI; `undef` leaves the installed product alone.
+# @param installer_features
+#   MSI features to install (the `ADDLOCAL` property).
+# @param installer_properties
+#   Further MSI properties, name -> value.
+# @param package_name
+#   The product name the MSI registers (how Windows lists it).
+# @param package_ensure
+#   `present`, `absent` or a version string.
+# @param manage_package
+#   Whether to manage the MSI at all; by default on Windows only.
+# @param live_migration
+#   Whether Hyper-V live migration is enabled on the node.
+# @param migration_networks
+#   Subnets allowed for live migration traffic (CIDR); empty means any network.
+# @param migration_authentication
+#   `Kerberos` or `CredSSP`.
+# @param max_migrations
+#   How many live migrations may run at the same time.
+# @param migration_performance
+#   `TCPIP`, `Compression` or `SMB`.
+# @param services
+#   The Windows services that must be running once configured.
+# @param manage_services
+#   Whether to manage the services; by default on Windows only.
+# @param secret_pattern
+#   Keys matching this pattern have their values treated as sensitive (no diff in
+#   logs or reports).
+# @param script_dir
+#   Where the module keeps its PowerShell scripts on a Windows node.
+# @param powershell
+#   The PowerShell executable that runs them.
+class hvrt (
+  Hvrt::IniSettings $ini = {},
+  String[1] $config_dir = 'C:/Program Files/Cloudbase Solutions/OpenStack/Nova/etc',
+  Optional[String[1]] $installer_source = undef,
+  Array[Pattern[/\A[A-Za-z0-9_.]+\z/]] $installer_features = [],
+  Hash[Pattern[/\A[A-Za-z0-9_.]+\z/], String] $installer_properties = {},
+  String[1] $package_name = 'OpenStack Hyper-V Nova Compute',
+  String[1] $package_ensure = 'present',
+  Boolean $manage_package = $facts['os']['family'] == 'windows',
+  Boolean $live_migration = false,
+  Array[Pattern[/\A[0-9A-Fa-f.:]+\/[0-9]{1,3}\z/]] $migration_networks = [],
+  Enum['Kerberos', 'CredSSP'] $migration_authentication = 'Kerberos',
+  Integer[1, 64] $max_migrations = 2,
+  Enum['TCPIP', 'Compression', 'SMB'] $migration_performance = 'Compression',
+  Array[Pattern[/\A[A-Za-z0-9_.-]+\z/]] $services = ['nova-compute', 'neutron-hyperv-agent'],
+  Boolean $manage_services = $facts['os']['family'] == 'windows',
+  String[1] $secret_pattern = '(?i:password|passwd|secret|token|credential|private_key)',
+  String[1] $script_dir = 'C:/ProgramData/hvrt',
+  String[1] $powershell = 'C:/Windows/System32/WindowsPowerShell/v1.0/powershell.exe',
+) {
+  class { 'hvrt::settings':
+    ini            => $ini,
+    config_dir     => $config_dir,
+    secret_pattern => $secret_pattern,
+  }
+
+  contain hvrt::install
+  contain hvrt::settings
+  contain hvrt::live_migration
+  contain hvrt::service
+
+  Class['hvrt::install']
+  -> Class['hvrt::settings']
+  -> Class['hvrt::live_migration']
+  ~> Class['hvrt::service']
+
+  Class['hvrt::settings'] ~> Class['hvrt::service']
+}
