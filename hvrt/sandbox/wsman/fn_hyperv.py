@@ -101,8 +101,24 @@ def uninstall(node: Node, params: dict[str, Any]) -> dict[str, Any]:
     return {"removed": removed, "leftovers_removed": leftovers}
 
 
+def _download(model: HostModel, url: str, package: str) -> None:
+    """The node fetches the installer itself; the sandbox only reaches loopback servers."""
+    import urllib.parse
+    import urllib.request
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not (parts.hostname or "").startswith("127."):
+        raise FunctionError(f"The remote name could not be resolved: '{parts.hostname}'", "ConnectionError")
+    target = _path(model, {"path": package})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - loopback only, checked above
+        target.write_bytes(response.read())
+
+
 def install_msi(node: Node, params: dict[str, Any]) -> dict[str, Any]:
     model = node.model
+    if params.get("url"):
+        _download(model, str(params["url"]), str(params.get("package", "")))
     tokens = split_msiexec(str(params.get("arguments", "")))
     opts: dict[str, str] = {}
     props: dict[str, str] = {}

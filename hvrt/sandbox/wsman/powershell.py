@@ -191,9 +191,10 @@ def run_script(node: Node, proc: Process, script: str) -> int:
 def _statement(node: Node, proc: Process, module: ModuleState, command: str, args: list[str]) -> None:
     name = command.lower()
     if name == "import-module":
-        path = node.model.path(args[0]) if args else None
+        names = [a for a in args if not a.startswith("-")]
+        path = node.model.path(names[0]) if names else None
         if path is None or not path.is_file():
-            raise FunctionError(f"Import-Module : The specified module '{args[0] if args else ''}' was not loaded "
+            raise FunctionError(f"Import-Module : The specified module '{names[0] if names else ''}' was not loaded "
                                 "because no valid module file was found in any module directory.\r\n")
         module.load_text(path.read_text(encoding="utf-8-sig"))
     elif name == "invoke-hvrtrequest":

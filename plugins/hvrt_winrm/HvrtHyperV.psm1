@@ -1,0 +1,574 @@
+# HvrtHyperV: the PowerShell functions hvrt calls on a Hyper-V node.
+# Uploaded once per run to C:\ProgramData\hvrt and imported by hvrt's host loop.
+# Every function takes one hashtable of parameters (decoded from JSON data, never
+# pasted into script text) and returns objects that Invoke-HvrtRequest writes as JSON.
+# Names given by configuration are matched literally (-LiteralPath, -eq), never as
+# wildcards. Requires Windows PowerShell 5.1 and the Hyper-V module.
+Set-StrictMode -Version 2.0
+$script:HvrtUtf8 = New-Object System.Text.UTF8Encoding $false
+
+function ConvertTo-HvrtHashtable {
+    param($InputObject)
+    if ($null -eq $InputObject) {
+        return $null
+    }
+    if ($InputObject -is [System.Management.Automation.PSCustomObject]) {
+        $table = @{}
+        foreach ($property in $InputObject.PSObject.Properties) {
+            $table[$property.Name] = ConvertTo-HvrtHashtable $property.Value
+        }
+        return $table
+    }
+    if ($InputObject -is [System.Collections.IList] -and $InputObject -isnot [string]) {
+        return ,@($InputObject | ForEach-Object { ConvertTo-HvrtHashtable $_ })
+    }
+    return $InputObject
+}
+
+function Invoke-HvrtRequest {
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)][string]$Request)
+    $id = $null
+    try {
+        $decoded = $script:HvrtUtf8.GetString([Convert]::FromBase64String($Request)) | ConvertFrom-Json
+        $id = $decoded.id
+        $name = [string]$decoded.fn
+        $allowed = @((Get-Command -Module HvrtHyperV -CommandType Function).Name)
+        if ($allowed -notcontains $name -or $name -eq 'Invoke-HvrtRequest') {
+            throw "The term '$name' is not recognized as the name of a cmdlet, function, script file, or operable program."
+        }
+        $params = ConvertTo-HvrtHashtable $decoded.params
+        if ($null -eq $params) {
+            $params = @{}
+        }
+        $value = & $name -P $params
+        $response = @{ id = $id; ok = $true; value = $value }
+    }
+    catch {
+        $response = @{ id = $id; ok = $false; error = @{ message = $_.Exception.Message; category = [string]$_.CategoryInfo.Category } }
+    }
+    $json = ConvertTo-Json -InputObject $response -Depth 20 -Compress
+    return '#HVRT# ' + [Convert]::ToBase64String($script:HvrtUtf8.GetBytes($json))
+}
+
+# ------------------------------------------------------------------ pre-flight
+
+function Get-HvrtPreflight {
+    param([hashtable]$P)
+    $os = Get-CimInstance -ClassName Win32_OperatingSystem
+    $disk = Get-CimInstance -ClassName Win32_LogicalDisk -Filter "DeviceID='C:'"
+    $vmms = Get-Service | Where-Object { $_.Name -eq 'vmms' }
+    $now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0
+    $skew = 0.0
+    if ($P.ContainsKey('runner_time') -and $P.runner_time) {
+        $skew = $now - [double]$P.runner_time
+    }
+    $vmmsStatus = $null
+    if ($null -ne $vmms) {
+        $vmmsStatus = [string]$vmms.Status
+    }
+    return @{
+        computer_name   = $env:COMPUTERNAME
+        os              = @{ caption = $os.Caption; version = $os.Version; build = $os.BuildNumber }
+        hyperv          = ($null -ne (Get-Module -ListAvailable -Name Hyper-V))
+        vmms            = $vmmsStatus
+        clock           = $now
+        clock_skew      = $skew
+        free_disk_bytes = [int64]$disk.FreeSpace
+        winrm           = @{ max_envelope_kb = [int](Get-Item -Path WSMan:\localhost\MaxEnvelopeSizekb).Value }
+        powershell      = $PSVersionTable.PSVersion.ToString()
+    }
+}
+
+function Get-HvrtBootId {
+    param([hashtable]$P)
+    $os = Get-CimInstance -ClassName Win32_OperatingSystem
+    return @{ boot_time = ([DateTimeOffset]$os.LastBootUpTime).ToUnixTimeSeconds() }
+}
+
+function Restart-HvrtNode {
+    param([hashtable]$P)
+    Start-Process -FilePath (Join-Path $env:SystemRoot 'System32\shutdown.exe') -ArgumentList '/r /f /t 1' | Out-Null
+    return @{ restarting = $true }
+}
+
+# ------------------------------------------------------------ installed products
+
+function Get-HvrtProduct {
+    param([hashtable]$P)
+    $like = '*' + [WildcardPattern]::Escape([string]$P.name_like).Trim('*') + '*'
+    $keys = @('HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*',
+              'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*')
+    $found = Get-ItemProperty -Path $keys -ErrorAction SilentlyContinue |
+        Where-Object { $_.PSObject.Properties['DisplayName'] -and $_.DisplayName -like $like }
+    return ,@($found | ForEach-Object { @{ name = $_.DisplayName; version = $_.DisplayVersion; code = $_.PSChildName } })
+}
+
+function Uninstall-HvrtCompute {
+    param([hashtable]$P)
+    $removed = @()
+    foreach ($product in (Get-HvrtProduct @{ name_like = $P.name_like })) {
+        $arguments = '/x "' + $product.code + '" /qn /norestart'
+        $proc = Start-Process -FilePath (Join-Path $env:SystemRoot 'System32\msiexec.exe') -ArgumentList $arguments -Wait -PassThru
+        if ($proc.ExitCode -ne 0 -and $proc.ExitCode -ne 3010) {
+            throw "uninstalling $($product.name) failed with exit code $($proc.ExitCode)"
+        }
+        $removed += $product.name
+    }
+    $leftovers = @()
+    foreach ($path in @($P.leftovers)) {
+        if ($path -and (Test-Path -LiteralPath $path)) {
+            Remove-Item -LiteralPath $path -Recurse -Force
+            $leftovers += $path
+        }
+    }
+    return @{ removed = $removed; leftovers_removed = $leftovers }
+}
+
+function Install-HvrtMsi {
+    param([hashtable]$P)
+    $package = [string]$P.package
+    if ($P.ContainsKey('url') -and $P.url) {
+        New-Item -ItemType Directory -Force -Path (Split-Path -Parent $package) | Out-Null
+        Invoke-WebRequest -Uri ([string]$P.url) -OutFile $package -UseBasicParsing
+    }
+    $sha = (Get-FileHash -LiteralPath $package -Algorithm SHA256).Hash
+    $msiexec = Join-Path $env:SystemRoot 'System32\msiexec.exe'
+    $proc = Start-Process -FilePath $msiexec -ArgumentList ([string]$P.arguments) -Wait -PassThru
+    $result = @{ exit_code = $proc.ExitCode; sha256 = $sha; package = $package }
+    $installed = @(Get-HvrtProduct @{ name_like = $P.product })
+    if ($installed.Count -gt 0) {
+        $result.version = $installed[0].version
+    }
+    return $result
+}
+
+# ---------------------------------------------------------------------- INI files
+
+function Read-HvrtIniLines {
+    param([string]$Path)
+    if (Test-Path -LiteralPath $Path) {
+        return ,@([IO.File]::ReadAllLines($Path, $script:HvrtUtf8))
+    }
+    return ,@()
+}
+
+function Get-HvrtIniValues {
+    param([hashtable]$P)
+    $result = @{}
+    $section = $null
+    $key = $null
+    foreach ($line in (Read-HvrtIniLines ([string]$P.path))) {
+        if ($null -ne $key -and $line -match '^[ \t]' -and $line.Trim().Length -gt 0) {
+            $result[$section][$key] += "`n" + ($line -replace '^(    |[ \t]+)', '')
+            continue
+        }
+        $key = $null
+        if ($line -match '^\s*\[([^\]]+)\]\s*$') {
+            $section = $Matches[1].Trim()
+            if (-not $result.ContainsKey($section)) {
+                $result[$section] = @{}
+            }
+        }
+        elseif ($null -ne $section -and $line -match '^([^\s=#;\[][^=]*?)\s*=\s?(.*)$') {
+            $key = $Matches[1].Trim()
+            $result[$section][$key] = $Matches[2]
+        }
+    }
+    return $result
+}
+
+function Set-HvrtIniValues {
+    param([hashtable]$P)
+    $path = [string]$P.path
+    $lines = New-Object System.Collections.Generic.List[string]
+    foreach ($line in (Read-HvrtIniLines $path)) {
+        $lines.Add($line)
+    }
+    $current = Get-HvrtIniValues @{ path = $path }
+    $changed = 0
+    foreach ($section in $P.values.Keys) {
+        if ($section -match '[\r\n\[\]]' -or $section.Length -eq 0) {
+            throw "invalid INI section name '$section'"
+        }
+        foreach ($key in $P.values[$section].Keys) {
+            if ($key -match '[\r\n=]' -or $key -match '^[#;\[]' -or $key.Trim() -ne $key -or $key.Length -eq 0) {
+                throw "invalid INI key '$key' in section [$section]"
+            }
+            $value = [string]$P.values[$section][$key]
+            if ($current.ContainsKey($section) -and $current[$section].ContainsKey($key) -and $current[$section][$key] -ceq $value) {
+                continue
+            }
+            $valueLines = $value.Replace("`r`n", "`n").Split("`n")
+            $new = New-Object System.Collections.Generic.List[string]
+            $new.Add("$key = " + $valueLines[0])
+            for ($i = 1; $i -lt $valueLines.Count; $i++) {
+                $new.Add('    ' + $valueLines[$i])
+            }
+            Set-HvrtIniLine -Lines $lines -Section $section -Key $key -NewLines $new
+            $changed++
+        }
+    }
+    New-Item -ItemType Directory -Force -Path (Split-Path -Parent $path) | Out-Null
+    [IO.File]::WriteAllLines($path, $lines.ToArray(), $script:HvrtUtf8)
+    return @{ path = $path; changed = $changed }
+}
+
+function Set-HvrtIniLine {
+    param($Lines, [string]$Section, [string]$Key, $NewLines)
+    $start = -1
+    $end = $Lines.Count
+    for ($i = 0; $i -lt $Lines.Count; $i++) {
+        if ($Lines[$i] -match '^\s*\[([^\]]+)\]\s*$') {
+            if ($start -ge 0) {
+                $end = $i
+                break
+            }
+            if ($Matches[1].Trim() -ceq $Section) {
+                $start = $i
+            }
+        }
+    }
+    if ($start -lt 0) {
+        if ($Lines.Count -gt 0 -and $Lines[$Lines.Count - 1].Trim().Length -gt 0) {
+            $Lines.Add('')
+        }
+        $Lines.Add("[$Section]")
+        $Lines.AddRange($NewLines)
+        return
+    }
+    $last = $start
+    for ($i = $start + 1; $i -lt $end; $i++) {
+        if ($Lines[$i] -notmatch '^[ \t]' -and $Lines[$i] -match '^([^\s=#;\[][^=]*?)\s*=' -and $Matches[1].Trim() -ceq $Key) {
+            $j = $i + 1
+            while ($j -lt $end -and $Lines[$j] -match '^[ \t]' -and $Lines[$j].Trim().Length -gt 0) {
+                $j++
+            }
+            $Lines.RemoveRange($i, $j - $i)
+            $Lines.InsertRange($i, $NewLines)
+            return
+        }
+        if ($Lines[$i].Trim().Length -gt 0) {
+            $last = $i
+        }
+    }
+    $Lines.InsertRange($last + 1, $NewLines)
+}
+
+# -------------------------------------------------------- Hyper-V host settings
+
+function Set-HvrtVMSwitch {
+    param([hashtable]$P)
+    $name = [string]$P.name
+    $type = [string]$P.type
+    $existing = Get-VMSwitch | Where-Object { $_.Name -ceq $name }
+    if ($null -ne $existing -and [string]$existing.SwitchType -eq $type) {
+        return @{ name = $name; type = $type; created = $false }
+    }
+    if ($null -ne $existing) {
+        $existing | Remove-VMSwitch -Force
+    }
+    if ($type -eq 'External') {
+        New-VMSwitch -Name $name -NetAdapterName ([string]$P.adapter) -AllowManagementOS ([bool]$P.allow_management_os) | Out-Null
+    }
+    else {
+        New-VMSwitch -Name $name -SwitchType $type | Out-Null
+    }
+    return @{ name = $name; type = $type; created = $true }
+}
+
+function Set-HvrtLiveMigration {
+    param([hashtable]$P)
+    if (-not [bool]$P.enabled) {
+        Disable-VMMigration
+        return @{ enabled = $false }
+    }
+    Enable-VMMigration
+    $networks = @($P.networks | Where-Object { $_ })
+    Set-VMHost -UseAnyNetworkForMigration ($networks.Count -eq 0) `
+        -VirtualMachineMigrationAuthenticationType ([string]$P.authentication) `
+        -MaximumVirtualMachineMigrations ([int]$P.max_migrations) `
+        -VirtualMachineMigrationPerformanceOption ([string]$P.performance)
+    foreach ($network in $networks) {
+        Add-VMMigrationNetwork -Subnet ([string]$network)
+    }
+    return @{ enabled = $true; networks = $networks; authentication = [string]$P.authentication; max_migrations = [int]$P.max_migrations; performance = [string]$P.performance }
+}
+
+function Get-HvrtHostSettings {
+    param([hashtable]$P)
+    $vmhost = Get-VMHost
+    $switches = @{}
+    foreach ($switch in Get-VMSwitch) {
+        $switches[$switch.Name] = @{ name = $switch.Name; type = [string]$switch.SwitchType }
+    }
+    return @{
+        vmswitches     = $switches
+        live_migration = @{
+            enabled        = [bool]$vmhost.VirtualMachineMigrationEnabled
+            networks       = @(Get-VMMigrationNetwork | ForEach-Object { $_.Subnet })
+            authentication = [string]$vmhost.VirtualMachineMigrationAuthenticationType
+            max_migrations = [int]$vmhost.MaximumVirtualMachineMigrations
+            performance    = [string]$vmhost.VirtualMachineMigrationPerformanceOption
+        }
+    }
+}
+
+# ----------------------------------------------------------------------- services
+
+function Get-HvrtServiceObject {
+    param([string]$Name)
+    $service = Get-Service | Where-Object { $_.Name -eq $Name }
+    if ($null -eq $service) {
+        throw "Cannot find any service with service name '$Name'."
+    }
+    return $service
+}
+
+function Restart-HvrtServices {
+    param([hashtable]$P)
+    $status = @{}
+    foreach ($name in @($P.names)) {
+        $service = Get-HvrtServiceObject $name
+        Restart-Service -InputObject $service -Force
+        $service.WaitForStatus('Running', [TimeSpan]::FromSeconds(60))
+        $status[$name] = [string](Get-HvrtServiceObject $name).Status
+    }
+    return $status
+}
+
+function Get-HvrtServices {
+    param([hashtable]$P)
+    $status = @{}
+    $names = @($P.names)
+    if ($names.Count -eq 0) {
+        $names = @(Get-Service | ForEach-Object { $_.Name })
+    }
+    foreach ($name in $names) {
+        $service = Get-Service | Where-Object { $_.Name -eq $name }
+        if ($null -eq $service) {
+            $status[$name] = 'NotFound'
+        }
+        else {
+            $status[$name] = [string]$service.Status
+        }
+    }
+    return $status
+}
+
+function Wait-HvrtService {
+    param([hashtable]$P)
+    $deadline = (Get-Date).AddSeconds([double]$P.timeout)
+    do {
+        $service = Get-Service | Where-Object { $_.Name -eq [string]$P.name }
+        if ($null -ne $service -and [string]$service.Status -eq 'Running') {
+            return @{ status = 'Running' }
+        }
+        Start-Sleep -Milliseconds 200
+    } while ((Get-Date) -lt $deadline)
+    $status = 'NotFound'
+    if ($null -ne $service) {
+        $status = [string]$service.Status
+    }
+    return @{ status = $status }
+}
+
+# ------------------------------------------------------------------- evidence
+
+function Get-HvrtHotfixes {
+    param([hashtable]$P)
+    $hotfixes = @(Get-HotFix)
+    $items = @($hotfixes | ForEach-Object {
+        @{ HotFixID = $_.HotFixID; Description = $_.Description; InstalledOn = [string]$_.InstalledOn; Source = $_.Source }
+    })
+    return @{ items = $items; text = ($hotfixes | Format-Table -AutoSize | Out-String -Width 200) }
+}
+
+function Get-HvrtSystemInfo {
+    param([hashtable]$P)
+    $text = (& (Join-Path $env:SystemRoot 'System32\systeminfo.exe')) -join "`r`n"
+    $csv = & (Join-Path $env:SystemRoot 'System32\systeminfo.exe') /fo csv | ConvertFrom-Csv
+    $data = @{}
+    foreach ($property in $csv.PSObject.Properties) {
+        $data[$property.Name] = [string]$property.Value
+    }
+    return @{ data = $data; text = $text }
+}
+
+function Invoke-HvrtProcess {
+    param([hashtable]$P)
+    $info = New-Object System.Diagnostics.ProcessStartInfo
+    $info.FileName = [string]$P.file
+    $info.Arguments = [string]$P.arguments
+    $info.UseShellExecute = $false
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.CreateNoWindow = $true
+    if ($P.ContainsKey('cwd') -and $P.cwd) {
+        $info.WorkingDirectory = [string]$P.cwd
+    }
+    if ($P.ContainsKey('env') -and $null -ne $P.env) {
+        foreach ($name in $P.env.Keys) {
+            $info.EnvironmentVariables[[string]$name] = [string]$P.env[$name]
+        }
+    }
+    $process = [System.Diagnostics.Process]::Start($info)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $process.WaitForExit()
+    return @{ exit_code = $process.ExitCode; stdout = $stdout.Result; stderr = $stderr.Result }
+}
+
+# -------------------------------------------------------------- file transfer
+
+function Get-HvrtItem {
+    param([hashtable]$P)
+    $path = [string]$P.path
+    if (-not (Test-Path -LiteralPath $path)) {
+        return @{ exists = $false }
+    }
+    $item = Get-Item -LiteralPath $path -Force
+    if ($item.PSIsContainer) {
+        $files = @(Get-ChildItem -LiteralPath $path -Recurse -File -Force)
+        $length = ($files | Measure-Object -Property Length -Sum).Sum
+        return @{ exists = $true; type = 'directory'; count = $files.Count; length = [int64]$length }
+    }
+    $info = @{ exists = $true; type = 'file'; length = $item.Length }
+    if (-not $P.ContainsKey('hash') -or $P.hash) {
+        $info.sha256 = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
+    }
+    return $info
+}
+
+function Open-HvrtUpload {
+    param([hashtable]$P)
+    $part = [string]$P.path + '.hvrtpart'
+    New-Item -ItemType Directory -Force -Path (Split-Path -Parent $part) | Out-Null
+    [IO.File]::WriteAllBytes($part, [byte[]]@())
+    return @{ part = $part }
+}
+
+function Write-HvrtChunk {
+    param([hashtable]$P)
+    $part = [string]$P.path + '.hvrtpart'
+    if (-not (Test-Path -LiteralPath $part)) {
+        throw "no upload in progress for '$($P.path)'"
+    }
+    $bytes = [Convert]::FromBase64String([string]$P.data)
+    $stream = [IO.File]::Open($part, [IO.FileMode]::Open, [IO.FileAccess]::Write)
+    try {
+        $stream.Seek([int64]$P.offset, [IO.SeekOrigin]::Begin) | Out-Null
+        $stream.Write($bytes, 0, $bytes.Length)
+        $stream.SetLength($stream.Position)
+        return @{ length = $stream.Length }
+    }
+    finally {
+        $stream.Dispose()
+    }
+}
+
+function Close-HvrtUpload {
+    param([hashtable]$P)
+    $path = [string]$P.path
+    $part = $path + '.hvrtpart'
+    $actual = (Get-FileHash -LiteralPath $part -Algorithm SHA256).Hash
+    if ($actual -ne [string]$P.sha256) {
+        Remove-Item -LiteralPath $part -Force
+        throw "checksum mismatch for '$path': expected $($P.sha256), got $actual"
+    }
+    $expand = [string]$P.expand
+    if ($expand -eq 'zip') {
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        New-Item -ItemType Directory -Force -Path $path | Out-Null
+        [IO.Compression.ZipFile]::ExtractToDirectory($part, $path)
+        Remove-Item -LiteralPath $part -Force
+    }
+    elseif ($expand -eq 'gzip') {
+        $source = [IO.File]::OpenRead($part)
+        $target = [IO.File]::Create($path)
+        try {
+            $gzip = New-Object IO.Compression.GZipStream($source, [IO.Compression.CompressionMode]::Decompress)
+            $gzip.CopyTo($target)
+        }
+        finally {
+            $target.Dispose()
+            $source.Dispose()
+        }
+        Remove-Item -LiteralPath $part -Force
+    }
+    else {
+        Move-Item -LiteralPath $part -Destination $path -Force
+    }
+    return Get-HvrtItem @{ path = $path; hash = ($expand -ne 'zip') }
+}
+
+function Read-HvrtChunk {
+    param([hashtable]$P)
+    $stream = [IO.File]::OpenRead([string]$P.path)
+    try {
+        $stream.Seek([int64]$P.offset, [IO.SeekOrigin]::Begin) | Out-Null
+        $buffer = New-Object byte[] ([int]$P.length)
+        $read = 0
+        while ($read -lt $buffer.Length) {
+            $n = $stream.Read($buffer, $read, $buffer.Length - $read)
+            if ($n -le 0) {
+                break
+            }
+            $read += $n
+        }
+        return @{ data = [Convert]::ToBase64String($buffer, 0, $read); eof = ($stream.Position -ge $stream.Length) }
+    }
+    finally {
+        $stream.Dispose()
+    }
+}
+
+function Compress-HvrtItem {
+    param([hashtable]$P)
+    $source = [string]$P.path
+    $destination = [string]$P.destination
+    New-Item -ItemType Directory -Force -Path (Split-Path -Parent $destination) | Out-Null
+    if (Test-Path -LiteralPath $destination) {
+        Remove-Item -LiteralPath $destination -Force
+    }
+    if ((Get-Item -LiteralPath $source -Force).PSIsContainer) {
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        [IO.Compression.ZipFile]::CreateFromDirectory($source, $destination)
+        $format = 'zip'
+    }
+    else {
+        $reader = [IO.File]::OpenRead($source)
+        $output = [IO.File]::Create($destination)
+        try {
+            $gzip = New-Object IO.Compression.GZipStream($output, [IO.Compression.CompressionMode]::Compress)
+            $reader.CopyTo($gzip)
+            $gzip.Dispose()
+        }
+        finally {
+            $output.Dispose()
+            $reader.Dispose()
+        }
+        $format = 'gzip'
+    }
+    $item = Get-Item -LiteralPath $destination
+    return @{ path = $destination; format = $format; length = $item.Length; sha256 = (Get-FileHash -LiteralPath $destination -Algorithm SHA256).Hash }
+}
+
+function Remove-HvrtItem {
+    param([hashtable]$P)
+    if (-not (Test-Path -LiteralPath ([string]$P.path))) {
+        return @{ removed = $false }
+    }
+    Remove-Item -LiteralPath ([string]$P.path) -Recurse -Force
+    return @{ removed = $true }
+}
+
+function Get-HvrtChildItem {
+    param([hashtable]$P)
+    $root = (Get-Item -LiteralPath ([string]$P.path) -Force).FullName.TrimEnd('\')
+    return ,@(Get-ChildItem -LiteralPath $root -Recurse -File -Force | ForEach-Object {
+        @{ path = $_.FullName.Substring($root.Length + 1); length = $_.Length }
+    })
+}
+
+Export-ModuleMember -Function *-Hvrt*
