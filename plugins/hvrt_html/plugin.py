@@ -1,1 +1,29 @@
-"""Hook implementations of this plugin."""
+"""Hook implementations of the ``html`` plugin: reports of each scenario and of the run.
+
+Per scenario (``report`` stage): ``results.html``, ``results.json``, ``junit.xml`` in
+the scenario's folder. Per run (end of ``hvrt run``, also an interrupted one, and
+``hvrt report render``): ``index.html``, ``summary.json`` and a merged ``junit.xml``;
+when the run was started with ``--baseline``, the CLI adds ``comparison.html/json``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import hvrt
+from hvrt_html.writers import write_run_reports, write_scenario_reports
+
+if TYPE_CHECKING:
+    from hvrt.context import RunContext, ScenarioContext
+    from hvrt.results import RunSummary, ScenarioResult
+
+
+@hvrt.hookimpl
+def hvrt_report_scenario(ctx: ScenarioContext, result: ScenarioResult) -> None:
+    ctx.log.info("writing reports of %s into %s", result.name, ctx.dir)
+    write_scenario_reports(ctx.dir, result, redactor=ctx.redactor, run_id=ctx.run.run_id)
+
+
+@hvrt.hookimpl
+def hvrt_report_run(run: RunContext, summary: RunSummary) -> None:
+    run.log.info("writing run reports into %s", run.run_dir)
+    write_run_reports(run.run_dir, summary, redactor=run.redactor)
