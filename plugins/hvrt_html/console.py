@@ -20,4 +20,5 @@ def console_table(summary: RunSummary) -> str:
     rows.append(["total", f"{len(summary.scenarios)} scenarios", *(totals.get(c, 0) for c in _COLUMNS),
                  totals.get("total", 0), "", ""])
     headers = ["scenario", "status", *_COLUMNS, "total", "duration", "version"]
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+    align = ["left", "left", *(["right"] * (len(_COLUMNS) + 2)), "left"]
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align)

@@ -28,7 +28,7 @@ STATUSES = [s.value for s in TestStatus]
 PAGE_DETAILS_BUDGET = 8 * 1024 * 1024
 """Bytes of captured output of *passed* tests a results page shows at most."""
 HEAT_ROWS = 400
-_RUN_FILES = ("summary.json", "junit.xml", "comparison.html", "comparison.json",
+_RUN_FILES = ("summary.json", "junit.xml", "comparison.html", "comparison.json", "merged-from.json",
               "journal.jsonl", "hvrt.log")
 _SCENARIO_LINKS = ("results.json", "junit.xml", "tempest.subunit")
 _PROFILE_KEYS = ("os", "image", "cow", "network", "memory", "utils_api", "live_migration",
@@ -56,6 +56,10 @@ def when(ts: float | None) -> str:
     if ts is None:
         return "unknown"
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def now() -> str:
+    return when(datetime.now(timezone.utc).timestamp())
 
 
 def duration(seconds: float) -> str:
@@ -127,7 +131,7 @@ def render_scenario(folder: Path, result: ScenarioResult, run_id: str | None = N
         facts=json.dumps(result.facts, indent=2, sort_keys=True, default=str),
         profile=json.dumps(result.profile, indent=2, sort_keys=True, default=str),
         run_id=run_id, up="../index.html" if run_id else None,
-        generated=when(datetime.now(timezone.utc).timestamp()),
+        generated=now(),
     )
 
 
@@ -194,5 +198,5 @@ def render_index(run_dir: Path, summary: RunSummary) -> str:
         s=summary, rows=rows, statuses=STATUSES, totals=summary.counts(), heat=heat,
         heat_cut=heat_cut, run_time=max(0.0, run_time), scenario_counts=sorted(scenario_counts.items()),
         run_files=[(href(f), f) for f in _RUN_FILES if (run_dir / f).is_file()],
-        generated=when(datetime.now(timezone.utc).timestamp()),
+        generated=now(),
     )
