@@ -195,7 +195,8 @@ def render_index(run_dir: Path, summary: RunSummary) -> str:
     for sc in summary.scenarios:
         scenario_counts[sc.status.value] = scenario_counts.get(sc.status.value, 0) + 1
     return environment().get_template("index.html").render(
-        s=summary, rows=rows, statuses=STATUSES, totals=summary.counts(), heat=heat,
+        s=summary, rows=rows, statuses=STATUSES, heat=heat,
+        totals={**dict.fromkeys([*STATUSES, "total"], 0), **summary.counts()},
         heat_cut=heat_cut, run_time=max(0.0, run_time), scenario_counts=sorted(scenario_counts.items()),
         run_files=[(href(f), f) for f in _RUN_FILES if (run_dir / f).is_file()],
         generated=now(),
