@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from winrm.exceptions import InvalidCredentialsError, WinRMError, WinRMOperationTimeoutError, WSManFaultError
+from winrm.exceptions import (
+    InvalidCredentialsError,
+    WinRMError,
+    WinRMOperationTimeoutError,
+    WinRMTransportError,
+    WSManFaultError,
+)
 from winrm.protocol import Protocol
 
 from hvrt.config.model import Host, Secret
@@ -274,7 +280,7 @@ class WinRMTransport(Transport):
             if exc.code >= 500:
                 return f"WS-Man fault {exc.wsman_fault_code}: {exc.reason.strip()}"
             raise TransportError(f"WS-Man fault: {exc.reason.strip()}", host=self.host_name, step=step) from None
-        if isinstance(exc, WinRMError):
+        if isinstance(exc, (WinRMError, WinRMTransportError)):
             code = getattr(exc, "code", 0) or 0
             if code >= 500 or code == 0:
                 return f"HTTP {code or 'error'}"
