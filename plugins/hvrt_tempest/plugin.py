@@ -1,1 +1,43 @@
-"""Hook implementations of this plugin."""
+"""Hook implementations of the Tempest runner plugin.
+
+``hvrt_run_tests`` runs the scenario's suite on the controller (see
+:mod:`hvrt_tempest.runner`); ``hvrt_collect`` fetches Tempest's own log from the
+scenario's workspace, also after a failed test stage.
+"""
+from __future__ import annotations
+
+import posixpath
+import tempfile
+from pathlib import Path
+
+from hvrt import hookimpl
+from hvrt.context import Deployment, ScenarioContext
+from hvrt.errors import HvrtError
+from hvrt.results import TestCase
+from hvrt_tempest.runner import PLUGIN, TempestRunner
+
+
+def collect_tempest_log(ctx: ScenarioContext) -> None:
+    """Save ``<workspace>/logs/tempest.log`` (redacted) as ``logs/<controller>/tempest.log``."""
+    state = ctx.state.get(PLUGIN)
+    if not state:
+        return
+    remote = posixpath.join(state["workspace"], "logs", "tempest.log")
+    with tempfile.TemporaryDirectory(prefix="hvrt-tempest-log-") as tmp:
+        local = Path(tmp) / "tempest.log"
+        try:
+            ctx.transport(state["controller"]).get(remote, local, timeout=ctx.call_timeout(300))
+        except HvrtError as exc:
+            ctx.log.warning("no Tempest log collected from %s: %s", state["controller"], exc)
+            return
+        ctx.save(f"logs/{state['controller']}/tempest.log", local.read_text(encoding="utf-8", errors="replace"))
+
+
+@hookimpl
+def hvrt_run_tests(ctx: ScenarioContext, deployment: Deployment) -> list[TestCase] | None:
+    return TempestRunner(ctx, deployment).run()
+
+
+@hookimpl
+def hvrt_collect(ctx: ScenarioContext) -> None:
+    collect_tempest_log(ctx)
