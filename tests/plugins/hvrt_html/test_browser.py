@@ -130,10 +130,11 @@ def test_results_page_filter_search_sort(browser: Page, two_scenario_run: Path, 
     assert browser.js("document.getElementById('shown').textContent") == "3"
     browser.screenshot(tmp_path / "results-failed-only.png")
     browser.js("document.querySelectorAll('input.flt').forEach(b => { if (!b.checked) b.click(); })")
-    browser.js("const s = document.getElementById('search'); s.value = 'UsersTest';"
-               " s.dispatchEvent(new Event('input'))")
+    search = "(s => { s.value = %s; s.dispatchEvent(new Event('input')); })(document.getElementById('search'))"
+    browser.js(search % "'UsersTest'")
     assert all("UsersTest" in i for i in browser.js(f"{VISIBLE}.map(r => r.dataset.id)"))
-    browser.js("const s = document.getElementById('search'); s.value = ''; s.dispatchEvent(new Event('input'))")
+    browser.js(search % "''")
+    assert browser.js(f"{VISIBLE}.length") == 13
     browser.js("document.querySelector('th[data-key=\"data-d\"]').click()")
     durations = browser.js("Array.from(document.querySelectorAll('#tests tbody tr')).map(r => +r.dataset.d)")
     assert durations == sorted(durations, reverse=True) and durations[0] > 0
