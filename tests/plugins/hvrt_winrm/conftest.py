@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hvrt_winrm.options import WinRMOptions
+from hvrt_winrm.transport import WinRMTransport
 
 from hvrt.config.model import Config, Host, Installer, Profile, Release, Scenario, Secret
 from hvrt.context import RunContext, ScenarioContext
@@ -21,8 +23,6 @@ from hvrt.plugins import create_plugin_manager
 from hvrt.redact import Redactor
 from hvrt.results import ScenarioResult
 from hvrt.sandbox.wsman import SimulatedNode, make_installer
-from hvrt_winrm.options import WinRMOptions
-from hvrt_winrm.transport import WinRMTransport
 
 TEST_TIME_LIMIT = 120
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-from pathlib import Path
 
 import pytest
+from hvrt_winrm.options import WinRMOptions
+from hvrt_winrm.transport import RemoteCallError, WinRMTransport
 
 from hvrt.config.model import Secret
 from hvrt.errors import RemoteTimeout, TransportError
-from hvrt_winrm.options import WinRMOptions
-from hvrt_winrm.transport import RemoteCallError, WinRMTransport
 
 
 def test_invoke_costs_two_requests_and_reuses_one_shell(transport, sim_nodes):

@@ -10,7 +10,6 @@ import pytest
 
 from hvrt.sandbox.wsman import SimulatedNode
 
-
 TEST_TIME_LIMIT = 120
 
 

@@ -8,11 +8,15 @@ import time
 import pytest
 import requests
 import winrm
-from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError, WinRMTransportError, WSManFaultError
+from winrm.exceptions import (
+    InvalidCredentialsError,
+    WinRMOperationTimeoutError,
+    WinRMTransportError,
+    WSManFaultError,
+)
 from winrm.protocol import Protocol
 
 from hvrt.sandbox.wsman import SimulatedNode, soap
-
 
 
 def protocol(node: SimulatedNode, password: str, auth: str = "ntlm", **kw) -> Protocol:

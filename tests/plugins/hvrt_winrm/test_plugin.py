@@ -1,0 +1,203 @@
+"""The winrm plugin's hooks end to end against simulated nodes: pre-flight, configure, collect."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hvrt_winrm import settings as S
+
+from hvrt.config.model import Installer, Memory, Network, Profile
+from hvrt.errors import ConfigurationFailed, InfrastructureError
+from hvrt.sandbox.wsman.ini import parse
+
+NASTY = ["it's", 'say "hi"', "$(Remove-Item C:\\ -Recurse)", "a;b", "`whoami`", "line1\nline2",
+         "@{x=1}", "${env:PATH}", "& calc.exe", "| Out-File x", "#not-a-comment", "%PATH%", "[section]"]
+
+
+def files_under(path: Path) -> list[Path]:
+    return [p for p in path.rglob("*") if p.is_file()]
+
+
+def scan_for(secrets: list[str], roots: list[Path]) -> list[str]:
+    hits = []
+    for root in roots:
+        for path in files_under(root):
+            data = path.read_bytes()
+            hits += [f"{path}: {s[:3]}..." for s in secrets if s.encode() in data]
+    return hits
+
+
+def test_provision_preflight_records(sim_nodes, make_ctx):
+    ctx = make_ctx([sim_nodes["hv-01"]])
+    groups = ctx.run.pm.hook.hvrt_provision(ctx=ctx)
+    checks = {c["check"]: c for group in groups if group for c in group}
+    assert set(checks) >= {"reachable", "os", "hyperv", "clock_skew", "free_disk", "winrm"}
+    assert all(c["ok"] and c["host"] == "hv-01" for c in checks.values())
+
+
+def test_provision_fails_on_clock_skew(sim_nodes, make_ctx):
+    node = sim_nodes["hv-02"]
+    ctx = make_ctx([node])
+    node.faults.clock_skew(400)
+    try:
+        with pytest.raises(InfrastructureError) as info:
+            ctx.run.pm.hook.hvrt_provision(ctx=ctx)
+    finally:
+        node.faults.clear()
+    assert info.value.host == "hv-02" and "clock_skew" in str(info.value)
+
+
+def test_configure_and_collect_end_to_end(sim_nodes, make_ctx, node_password, release_password, tmp_path):
+    profile = Profile(name="2012r2-lm", live_migration=True, cow=False, utils_api="v1",
+                      memory=Memory(mode="dynamic", dynamic_ratio=1.5),
+                      ini={"*": {"nova.conf": {"DEFAULT": {"debug": "True"}}},
+                           "hv-02": {"nova.conf": {"hyperv": {"mounted_disk_query_retry_count": "20"}}}})
+    nodes = [sim_nodes["hv-01"], sim_nodes["hv-02"]]
+    ctx = make_ctx(nodes, profile, version="29.1.0")
+    records = {}
+    for host in ctx.nodes:
+        records[host.name] = ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=host)
+    rec = records["hv-02"]
+    assert rec["configurator"] == "winrm" and rec["product_version"] == "29.1.0"
+    assert len(rec["installer_sha256"]) == 64
+    assert [s["step"] for s in rec["steps"]] == ["uninstall", "upload_installer", "install", "ini", "vswitch",
+                                                 "live_migration", "services"]
+    model = nodes[1].model
+    conf = parse((model.path(S.CONFIG_FILES["nova.conf"])).read_text())
+    assert conf["DEFAULT"]["use_cow_images"] == "False" and conf["DEFAULT"]["debug"] == "True"
+    assert conf["hyperv"]["force_hyperv_utils_v1"] == "True" and conf["hyperv"]["dynamic_memory_ratio"] == "1.5"
+    assert conf["hyperv"]["mounted_disk_query_retry_count"] == "20"
+    assert "mounted_disk_query_retry_count" not in parse(nodes[0].model.path(S.CONFIG_FILES["nova.conf"]).read_text())["hyperv"]
+    assert conf["DEFAULT"]["transport_url"].startswith(f"rabbit://stackrabbit:{release_password}@127.0.0.1")
+    state = model.state()
+    assert state["live_migration"]["enabled"] and state["vmswitches"]["external"]["type"] == "Internal"
+    assert model.services()["nova-compute"] == "Running" and model.services()["neutron-hyperv-agent"] == "Running"
+    assert state["products"][S.PRODUCT]["installer_sha256"] == rec["installer_sha256"]
+
+    ctx.run.pm.hook.hvrt_collect(ctx=ctx)
+    out = ctx.dir
+    for node in ("hv-01", "hv-02"):
+        assert "KB2919355" in (out / f"hosts/{node}/hotfixes.txt").read_text()
+        assert any(h["HotFixID"] == "KB3000850" for h in json.loads((out / f"hosts/{node}/hotfixes.json").read_text()))
+        assert "Hyper-V Server 2012 R2" in (out / f"hosts/{node}/systeminfo.txt").read_text()
+        assert json.loads((out / f"hosts/{node}/systeminfo.json").read_text())["Host Name"] == node.upper()
+        nova = (out / f"config/{node}/nova.conf").read_text()
+        assert "transport_url = rabbit://stackrabbit:***@127.0.0.1" in nova and "password = ***" in nova
+        msi = (out / f"logs/{node}/msi-install.log").read_text()
+        assert "Installation completed successfully" in msi and "RPCBACKENDPASSWORD property. Its value is '***'" in msi
+        assert (out / f"logs/{node}/nova-compute.log").exists()
+    assert "hosts/hv-01/hotfixes.txt" in ctx.result.artifacts
+    import os
+
+    ntlm_store = Path(os.environ["NTLM_USER_FILE"]).parent  # the simulated nodes' user file: hashes only
+    assert scan_for([release_password, node_password], [tmp_path, ntlm_store]) == []
+
+    # a second configure uninstalls the first install and leaves one product
+    again = ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=ctx.nodes[0])
+    assert again["steps"][0]["removed"] == [S.PRODUCT]
+
+
+def test_failed_msi_names_node_and_step(sim_nodes, make_ctx, release_password):
+    node = sim_nodes["hv-01"]
+    ctx = make_ctx([node])
+    node.faults.fail_msi(1603)
+    try:
+        with pytest.raises(ConfigurationFailed) as info:
+            ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=ctx.nodes[0])
+    finally:
+        node.faults.clear()
+    assert info.value.host == "hv-01" and info.value.step == "install" and "1603" in str(info.value)
+    assert "Installation failed" in info.value.detail and release_password not in info.value.detail
+
+
+def test_installer_from_url_and_hash_check(sim_nodes, make_ctx, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    from hvrt.sandbox.wsman import make_installer
+
+    (tmp_path / "www").mkdir()
+    sha = make_installer(tmp_path / "www" / "nova.msi", "30.0.0")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "www"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/nova.msi"
+        ctx = make_ctx([sim_nodes["hv-02"]], installer=Installer(url=url, sha256=sha))
+        record = ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=ctx.nodes[0])
+        assert record["product_version"] == "30.0.0" and record["installer_sha256"] == sha
+        bad = make_ctx([sim_nodes["hv-02"]], installer=Installer(url=url, sha256="AB" * 32))
+        with pytest.raises(ConfigurationFailed, match="does not match"):
+            bad.run.pm.hook.hvrt_configure_node(ctx=bad, node=bad.nodes[0])
+    finally:
+        server.shutdown()
+
+
+def test_values_are_stored_literally_never_executed(sim_nodes, make_ctx, tmp_path):
+    node = sim_nodes["hv-01"]
+    values = {f"key_{i}": v for i, v in enumerate(NASTY)}
+    profile = Profile(name="inject", network=Network(physical_network="phys'$(x)"),
+                      ini={"*": {"nova.conf": {"hyperv": values, "s$(t);`u'": {"k": "v"}}}})
+    weird_name = "hv'$(calc);`x`\n[y]"
+    ctx = make_ctx([node], profile, names=[weird_name], installer=Installer(
+        path=str(_msi(tmp_path)), properties={"EXTRA": "a\"b\"\" $(c) ; `d`", "NOTE": "x&y|z"}))
+    before = set(node.model.state()) | {"services"}
+    record = ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=ctx.nodes[0])
+    assert record["product_version"] == "1.0"
+    conf = parse(node.model.path(S.CONFIG_FILES["nova.conf"]).read_text())
+    assert {k: conf["hyperv"][k] for k in values} == values
+    assert conf["s$(t);`u'"] == {"k": "v"}
+    agent = parse(node.model.path(S.CONFIG_FILES["neutron_hyperv_agent.conf"]).read_text())
+    assert agent["AGENT"]["physical_network_vswitch_mappings"] == "phys'$(x):external"
+    msi_log = node.model.path(S.MSI_LOG).read_text()
+    assert "Adding EXTRA property. Its value is 'a\"b\"\" $(c) ; `d`'." in msi_log
+    assert "Adding NOTE property. Its value is 'x&y|z'." in msi_log
+    assert set(node.model.state()) | {"services"} == before  # nothing new appeared on the node
+    ctx.run.pm.hook.hvrt_collect(ctx=ctx)
+    folders = [p.name for p in (ctx.dir / "hosts").iterdir()]
+    assert len(folders) == 1 and "/" not in folders[0] and "\n" not in folders[0]
+
+
+@pytest.mark.parametrize("key", ["bad\nkey", "a=b", "[x", ""])
+def test_ini_keys_that_cannot_be_written_are_refused(sim_nodes, make_ctx, key):
+    profile = Profile(name="badkey", ini={"*": {"nova.conf": {"DEFAULT": {key: "v"}}}})
+    ctx = make_ctx([sim_nodes["hv-01"]], profile)
+    with pytest.raises(ConfigurationFailed) as info:
+        ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=ctx.nodes[0])
+    assert info.value.step == "ini" and "invalid INI key" in str(info.value)
+
+
+def test_generation_2_needs_2012r2(sim_nodes, make_ctx):
+    ctx = make_ctx([sim_nodes["hv-01"]], Profile(name="g2", vm_generation=2))
+    node = replace(ctx.nodes[0], labels={"os": "2012"})
+    with pytest.raises(ConfigurationFailed, match="generation 2"):
+        ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=node)
+
+
+def test_other_configurators_are_left_alone(sim_nodes, make_ctx):
+    ctx = make_ctx([sim_nodes["hv-01"]])
+    salt_node = replace(ctx.nodes[0], configurator="salt")
+    assert ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=salt_node) is None
+
+
+def test_collect_from_unreachable_node_does_not_raise(make_ctx, tmp_path, node_password):
+    from hvrt.sandbox.wsman import SimulatedNode
+
+    node = SimulatedNode("hv-down", "127.0.0.27", 0, tmp_path / "n", users={"Administrator": node_password})
+    node.start()
+    node.stop()
+    ctx = make_ctx([node])
+    ctx.nodes[0] = replace(ctx.nodes[0], options={"winrm": {**ctx.nodes[0].options["winrm"], "retries": 0}})
+    ctx.run.pm.hook.hvrt_collect(ctx=ctx)
+    assert ctx.result.artifacts == []
+
+
+def _msi(tmp_path: Path) -> Path:
+    from hvrt.sandbox.wsman import make_installer
+
+    path = tmp_path / "inject.msi"
+    make_installer(path, "1.0")
+    return path
