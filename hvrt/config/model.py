@@ -194,6 +194,8 @@ class Profile:
     timeouts: dict[str, float] = field(default_factory=dict)
     description: str = ""
     source: Source | None = None
+    abstract: bool = False
+    """A base for ``extends:`` only; never a scenario of its own."""
 
     @property
     def nodes_needed(self) -> int:
@@ -245,6 +247,8 @@ class Config:
     settings: dict[str, Any] = field(default_factory=dict)
     timeouts: dict[str, float] = field(default_factory=dict)
     secrets: tuple[Secret, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """Things that load but deserve attention (e.g. a password written inline)."""
 
     @property
     def hosts(self) -> dict[str, Host]:
@@ -253,3 +257,7 @@ class Config:
     def plugin_settings(self, plugin: str) -> dict[str, Any]:
         """The ``settings: <plugin>:`` block for one plugin (empty when absent)."""
         return dict(self.settings.get(plugin) or {})
+
+    def scenario_profiles(self) -> list[Profile]:
+        """The profiles that are scenarios (not ``abstract``), in config order."""
+        return [p for p in self.profiles.values() if not p.abstract]
