@@ -1,0 +1,470 @@
+"""The ``ssh`` transport: how hvrt reaches a DevStack controller (paramiko).
+
+Opened by the core transport plugin for every lab host with ``transport: ssh``.
+The host key is checked against a known_hosts file (``~/.ssh/known_hosts`` unless
+``ssh: {known_hosts: PATH}``); an unknown key is refused unless the host sets
+``ssh: {trust_on_first_use: true}``, which records it; a changed key is always
+refused. Authentication uses the host's key file, an SSH agent, or its password
+(a :class:`~hvrt.config.model.Secret`, revealed only in the call to paramiko).
+
+Commands are argument vectors: every element, every ``env`` value and ``cwd`` are
+quoted with :func:`shlex.quote` before the remote POSIX shell sees them. The remote
+shell prints its process id first and then ``exec``s the command, so a command past
+its timeout (or running when the transport closes) is killed with its whole process
+group. Output reaches ``on_output`` line by line while the command runs. A dropped
+connection fails the command that was running on it; the next call reconnects.
+"""
+from __future__ import annotations
+
+import codecs
+import functools
+import logging
+import os
+import posixpath
+import re
+import shlex
+import stat
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import paramiko
+
+from hvrt.errors import RemoteTimeout, TransportError
+from hvrt.redact import RedactingFilter, Redactor
+from hvrt.transport.base import CommandResult, OutputHandler, Transport
+
+if TYPE_CHECKING:
+    from hvrt.config.model import Host, Secret
+
+log = logging.getLogger(__name__)
+
+PID_MARKER = "HVRT-REMOTE-PID "
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_POLL = 0.02
+_KILL_TIMEOUT = 10.0
+
+
+def build_command(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None) -> str:
+    """The remote shell text for ``argv``: each value quoted, the pid printed, then ``exec``."""
+    if not argv:
+        raise TransportError("empty command")
+    parts = [f"printf '{PID_MARKER}%s\\n' \"$$\""]
+    if cwd:
+        parts.append(f"cd -- {shlex.quote(cwd)}")
+    assignments = []
+    for name, value in (env or {}).items():
+        if not _ENV_NAME.match(name):
+            raise TransportError(f"invalid environment variable name {name!r}")
+        assignments.append(f"{name}={shlex.quote(str(value))}")
+    if assignments:
+        parts.append(" ".join(["export", *assignments]))
+    parts.append(" ".join(["exec", *(shlex.quote(str(a)) for a in argv)]))
+    return " && ".join(parts)
+
+
+class _TrustOrRefuse(paramiko.MissingHostKeyPolicy):
+    """Unknown host key: record it when trusting on first use, else refuse."""
+
+    def __init__(self, transport: SSHTransport) -> None:
+        self.transport = transport
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        owner = self.transport
+        if not owner.trust_on_first_use:
+            raise TransportError(
+                f"unknown host key {key.get_name()} {key.get_fingerprint().hex()} for {hostname} "
+                f"(not in {owner.known_hosts}; set ssh: {{trust_on_first_use: true}} to record it)",
+                host=owner.host_name,
+            )
+        client.get_host_keys().add(hostname, key.get_name(), key)
+        owner.known_hosts.parent.mkdir(parents=True, exist_ok=True)
+        with owner.known_hosts.open("a", encoding="utf-8") as fh:
+            fh.write(f"{hostname} {key.get_name()} {key.get_base64()}\n")
+        log.warning("%s: trusted new host key %s of %s, recorded in %s",
+                    owner.host_name, key.get_name(), hostname, owner.known_hosts)
+
+
+class SSHTransport(Transport):
+    """An SSH connection to one host; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        host_name: str,
+        address: str,
+        *,
+        port: int = 22,
+        user: str | None = None,
+        key_file: str | None = None,
+        password: Secret | None = None,
+        known_hosts: Path | str | None = None,
+        trust_on_first_use: bool = False,
+        connect_timeout: float = 15.0,
+        keepalive: int = 15,
+        allow_agent: bool = True,
+        default_timeout: float = 600.0,
+        redactor: Redactor | None = None,
+    ) -> None:
+        self.host_name = host_name
+        self.address = address
+        self.port = port
+        self.user = user or _local_user()
+        self.key_file = os.path.expanduser(key_file) if key_file else None
+        self._password = password
+        self.known_hosts = Path(os.path.expanduser(str(known_hosts or "~/.ssh/known_hosts")))
+        self.trust_on_first_use = trust_on_first_use
+        self.connect_timeout = connect_timeout
+        self.keepalive = keepalive
+        self.allow_agent = allow_agent
+        self.default_timeout = default_timeout
+        self.redactor = redactor or Redactor()
+        self.log_channel = f"paramiko.hvrt.{host_name}"
+        logging.getLogger(self.log_channel).addFilter(RedactingFilter(self.redactor))
+        self._client: paramiko.SSHClient | None = None
+        self._lock = threading.Lock()
+        self._running: dict[int, int | None] = {}
+        self._closed = False
+        self.connections = 0
+        """How many times a connection was opened (reconnects included)."""
+
+    @classmethod
+    def for_host(cls, host: Host, *, redactor: Redactor | None = None) -> SSHTransport:
+        """Build from a lab host: ``host.options["ssh"]`` holds known_hosts,
+        trust_on_first_use, connect_timeout, keepalive, port, allow_agent, timeout."""
+        opts: dict[str, Any] = dict(host.options.get("ssh") or {})
+        return cls(
+            host.name, host.address,
+            port=int(opts.get("port") or host.port or 22),
+            user=host.user, key_file=host.key_file, password=host.password,
+            known_hosts=opts.get("known_hosts"),
+            trust_on_first_use=bool(opts.get("trust_on_first_use", False)),
+            connect_timeout=float(opts.get("connect_timeout", 15.0)),
+            keepalive=int(opts.get("keepalive", 15)),
+            allow_agent=bool(opts.get("allow_agent", True)),
+            default_timeout=float(opts.get("timeout", 600.0)),
+            redactor=redactor,
+        )
+
+    # ------------------------------------------------------------------ connection
+
+    def _connect(self) -> paramiko.SSHClient:
+        with self._lock:
+            if self._closed:
+                raise TransportError("transport is closed", host=self.host_name)
+            client = self._client
+            if client is not None:
+                active = client.get_transport()
+                if active is not None and active.is_active():
+                    return client
+                client.close()
+                self._client = None
+                log.info("%s: connection lost, reconnecting", self.host_name)
+            self._client = self._open()
+            self.connections += 1
+            return self._client
+
+    def _open(self) -> paramiko.SSHClient:
+        client = paramiko.SSHClient()
+        client.set_log_channel(self.log_channel)
+        if self.known_hosts.exists():
+            try:
+                client.get_host_keys().load(str(self.known_hosts))
+            except (OSError, paramiko.SSHException) as exc:
+                raise TransportError(f"cannot read {self.known_hosts}: {exc}", host=self.host_name) from None
+        client.set_missing_host_key_policy(_TrustOrRefuse(self))
+        where = f"{self.user}@{self.address}:{self.port}"
+        try:
+            client.connect(
+                self.address, port=self.port, username=self.user, key_filename=self.key_file,
+                password=self._password.reveal() if self._password is not None else None,
+                timeout=self.connect_timeout, banner_timeout=self.connect_timeout,
+                auth_timeout=self.connect_timeout, allow_agent=self.allow_agent,
+                look_for_keys=self.key_file is None and self._password is None,
+            )
+        except TransportError:
+            client.close()
+            raise
+        except paramiko.BadHostKeyException as exc:
+            client.close()
+            raise TransportError(
+                f"host key of {where} does not match {self.known_hosts} "
+                f"(got {exc.key.get_name()} {exc.key.get_fingerprint().hex()}); refusing to connect",
+                host=self.host_name,
+            ) from None
+        except paramiko.AuthenticationException as exc:
+            client.close()
+            raise TransportError(f"authentication to {where} failed: {exc}", host=self.host_name) from None
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            client.close()
+            raise TransportError(f"cannot connect to {where}: {exc or type(exc).__name__}",
+                                 host=self.host_name) from None
+        transport = client.get_transport()
+        if transport is not None and self.keepalive:
+            transport.set_keepalive(self.keepalive)
+        return client
+
+    def _session(self) -> paramiko.Channel:
+        for attempt in (1, 2):
+            client = self._connect()
+            try:
+                transport = client.get_transport()
+                if transport is None:
+                    raise paramiko.SSHException("no transport")
+                return transport.open_session(timeout=self.connect_timeout)
+            except (OSError, EOFError, paramiko.SSHException) as exc:
+                if attempt == 2:
+                    raise TransportError(f"cannot open a session: {exc}", host=self.host_name) from None
+                with self._lock:
+                    if self._client is client:
+                        client.close()
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            pids = [pid for pid in self._running.values() if pid]
+        if pids:
+            self._kill_remote(pids)
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    # ------------------------------------------------------------------ commands
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float | None = None,
+        stdin: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        on_output: OutputHandler | None = None,
+        check: bool = False,
+    ) -> CommandResult:
+        timeout = timeout or self.default_timeout
+        command = build_command(argv, env, cwd)
+        shown = self.redactor.literals(shlex.join(str(a) for a in argv))
+        log.debug("%s: run %s", self.host_name, shown)
+        started = time.monotonic()
+        chan = self._session()
+        key = id(chan)
+        with self._lock:
+            self._running[key] = None
+        try:
+            chan.settimeout(timeout)
+            chan.exec_command(command)
+            if stdin:
+                chan.sendall(stdin)
+            chan.shutdown_write()
+            streams = _Streams(on_output)
+            exit_code = self._pump(chan, streams, started + timeout, key, argv, timeout)
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise TransportError(f"command {argv[0]!r} failed: connection lost ({exc})",
+                                 host=self.host_name) from None
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+            chan.close()
+        result = CommandResult(list(argv), exit_code, streams.text("stdout"), streams.text("stderr"),
+                               time.monotonic() - started)
+        if check and not result.ok:
+            raise TransportError(f"command {argv[0]!r} exited {exit_code}", host=self.host_name,
+                                 detail=self.redactor.literals(result.tail()))
+        return result
+
+    def _pump(self, chan: paramiko.Channel, streams: _Streams, deadline: float, key: int,
+              argv: Sequence[str], timeout: float) -> int:
+        on_pid = functools.partial(self._note_pid, key)
+        while True:
+            if self._drain(chan, streams, on_pid):
+                continue
+            transport = chan.get_transport()
+            alive = transport is not None and transport.is_active()
+            if chan.exit_status_ready():
+                while self._drain(chan, streams, on_pid):  # data that came with the status
+                    pass
+                status = chan.recv_exit_status()
+                # -1: no exit-status message; a signal killed the command or the link died.
+                if status != -1 or (alive and not self._closed):
+                    streams.finish()
+                    return status
+                break
+            if chan.closed or not alive:
+                break
+            if time.monotonic() > deadline:
+                pid = self._running.get(key)
+                if pid:
+                    self._kill_remote([pid])
+                raise RemoteTimeout(f"command {argv[0]!r} did not finish within {timeout:.0f}s",
+                                    host=self.host_name)
+            chan.status_event.wait(_POLL)
+        streams.finish()
+        if self._closed:
+            raise TransportError(f"command {argv[0]!r} aborted: transport closed", host=self.host_name)
+        raise TransportError(f"command {argv[0]!r} failed: connection lost", host=self.host_name)
+
+    @staticmethod
+    def _drain(chan: paramiko.Channel, streams: _Streams, on_pid: Callable[[int], None]) -> bool:
+        busy = False
+        if chan.recv_ready():
+            streams.feed("stdout", chan.recv(65536), on_pid)
+            busy = True
+        if chan.recv_stderr_ready():
+            streams.feed("stderr", chan.recv_stderr(65536))
+            busy = True
+        return busy
+
+    def _note_pid(self, key: int, pid: int) -> None:
+        with self._lock:
+            if key in self._running:
+                self._running[key] = pid
+
+    def _kill_remote(self, pids: list[int]) -> None:
+        """Kill the process groups of commands (best effort, over a fresh channel)."""
+        groups = " ".join(f"-{int(p)}" for p in pids)  # the remote shell leads its own group
+        script = (f"kill -TERM {groups} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do "
+                  f"kill -0 {groups} 2>/dev/null || exit 0; sleep 0.1; done; kill -KILL {groups} 2>/dev/null; true")
+        try:
+            client = self._client
+            transport = client.get_transport() if client is not None else None
+            if transport is None or not transport.is_active():
+                return
+            chan = transport.open_session(timeout=_KILL_TIMEOUT)
+            chan.settimeout(_KILL_TIMEOUT)
+            chan.exec_command(script)
+            chan.recv_exit_status()
+            chan.close()
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            log.warning("%s: could not kill remote process groups %s: %s", self.host_name, groups, exc)
+
+    # ------------------------------------------------------------------ files
+
+    def _sftp(self, timeout: float) -> paramiko.SFTPClient:
+        chan = self._session()
+        chan.settimeout(timeout)
+        chan.invoke_subsystem("sftp")
+        sftp = paramiko.SFTPClient(chan)
+        return sftp
+
+    def put(self, local: Path, remote: str, *, timeout: float | None = None) -> None:
+        local = Path(local)
+        if not local.exists():
+            raise TransportError(f"no such local file: {local}", host=self.host_name)
+        deadline = time.monotonic() + (timeout or self.default_timeout)
+        try:
+            with self._sftp(timeout or self.default_timeout) as sftp:
+                _makedirs(sftp, posixpath.dirname(remote.rstrip("/")) or ".")
+                if local.is_dir():
+                    for folder, dirs, files in os.walk(local):
+                        rel = Path(folder).relative_to(local).as_posix()
+                        target = remote if rel == "." else posixpath.join(remote, rel)
+                        _makedirs(sftp, target)
+                        dirs.sort()
+                        for name in sorted(files):
+                            _check_deadline(deadline, self.host_name, "upload")
+                            _put_file(sftp, Path(folder) / name, posixpath.join(target, name))
+                else:
+                    _put_file(sftp, local, remote)
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise TransportError(f"upload of {local} to {remote} failed: {exc}", host=self.host_name) from None
+
+    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> None:
+        local = Path(local)
+        deadline = time.monotonic() + (timeout or self.default_timeout)
+        try:
+            with self._sftp(timeout or self.default_timeout) as sftp:
+                try:
+                    attrs = sftp.stat(remote)
+                except FileNotFoundError:
+                    raise TransportError(f"no such file: {remote}", host=self.host_name) from None
+                if stat.S_ISDIR(attrs.st_mode or 0):
+                    self._get_dir(sftp, remote, local, deadline)
+                else:
+                    local.parent.mkdir(parents=True, exist_ok=True)
+                    sftp.get(remote, str(local))
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise TransportError(f"download of {remote} failed: {exc}", host=self.host_name) from None
+
+    def _get_dir(self, sftp: paramiko.SFTPClient, remote: str, local: Path, deadline: float) -> None:
+        local.mkdir(parents=True, exist_ok=True)
+        for entry in sorted(sftp.listdir_attr(remote), key=lambda e: e.filename):
+            _check_deadline(deadline, self.host_name, "download")
+            source = posixpath.join(remote, entry.filename)
+            mode = entry.st_mode or 0
+            if stat.S_ISDIR(mode):
+                self._get_dir(sftp, source, local / entry.filename, deadline)
+            elif stat.S_ISREG(mode):
+                sftp.get(source, str(local / entry.filename))
+                os.chmod(local / entry.filename, stat.S_IMODE(mode))
+
+
+class _Streams:
+    """Decode stdout/stderr incrementally and hand complete lines to ``on_output``."""
+
+    def __init__(self, on_output: OutputHandler | None) -> None:
+        self.on_output = on_output
+        self.chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self.partial = {"stdout": "", "stderr": ""}
+        self.decoders = {n: codecs.getincrementaldecoder("utf-8")("replace") for n in self.chunks}
+        self.pid_seen = False
+
+    def feed(self, name: str, data: bytes, on_pid: Callable[[int], None] | None = None) -> None:
+        lines = (self.partial[name] + self.decoders[name].decode(data)).split("\n")
+        self.partial[name] = lines.pop()
+        for line in lines:
+            if name == "stdout" and not self.pid_seen and line.startswith(PID_MARKER):
+                self.pid_seen = True
+                if on_pid is not None:
+                    on_pid(int(line[len(PID_MARKER):]))
+                continue
+            self._emit(name, line, "\n")
+
+    def finish(self) -> None:
+        for name in self.chunks:
+            rest = self.partial[name] + self.decoders[name].decode(b"", True)
+            self.partial[name] = ""
+            if rest:
+                self._emit(name, rest, "")
+
+    def _emit(self, name: str, line: str, end: str) -> None:
+        self.chunks[name].append(line + end)
+        if self.on_output is not None:
+            self.on_output(name, line.rstrip("\r"))
+
+    def text(self, name: str) -> str:
+        return "".join(self.chunks[name])
+
+
+def _put_file(sftp: paramiko.SFTPClient, source: Path, target: str) -> None:
+    sftp.put(str(source), target)
+    sftp.chmod(target, stat.S_IMODE(source.stat().st_mode))
+
+
+def _makedirs(sftp: paramiko.SFTPClient, folder: str) -> None:
+    if folder in ("", ".", "/"):
+        return
+    try:
+        if stat.S_ISDIR(sftp.stat(folder).st_mode or 0):
+            return
+        raise TransportError(f"{folder} exists and is not a folder")
+    except FileNotFoundError:
+        pass
+    _makedirs(sftp, posixpath.dirname(folder.rstrip("/")))
+    sftp.mkdir(folder)
+
+
+def _check_deadline(deadline: float, host: str, what: str) -> None:
+    if time.monotonic() > deadline:
+        raise RemoteTimeout(f"{what} did not finish in time", host=host)
+
+
+def _local_user() -> str:
+    import getpass
+
+    return getpass.getuser()
