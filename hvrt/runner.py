@@ -142,6 +142,9 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
         return RunOutcome(ExitCode.OK, summary, run_dir, todo)
 
     handler = _run_log_handler(run_dir, redactor)
+    console_filter = RedactingFilter(redactor)
+    for console in logging.getLogger().handlers:
+        console.addFilter(console_filter)
     journal = Journal(run_dir / "journal.jsonl")
     engine = Engine(run, journal, progress=progress)
     journal.record("run_start", run_id=run_id, resume=bool(request.resume_dir),
@@ -162,6 +165,8 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
         journal.close()
         logging.getLogger("hvrt").removeHandler(handler)
         handler.close()
+        for console in logging.getLogger().handlers:
+            console.removeFilter(console_filter)
     return RunOutcome(code, summary, run_dir, scenarios)
 
 
@@ -222,16 +227,27 @@ GRACE_SECONDS = float(os.environ.get("HVRT_INTERRUPT_GRACE", "120"))
 
 
 def _wait_interruptibly(work: Callable[[], Any], run: RunContext) -> None:
-    """Run ``work`` in a thread; on Ctrl-C cancel the run and wait (bounded) for teardown."""
-    worker = threading.Thread(target=work, name="engine", daemon=True)
-    worker.start()
+    """Run ``work`` in a thread; on Ctrl-C cancel the run and wait (bounded) for teardown.
+
+    Waits on an Event, not ``Thread.join``: a join interrupted by KeyboardInterrupt
+    leaves CPython believing the thread has ended.
+    """
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            work()
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="engine", daemon=True).start()
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not done.wait(0.2):
+            pass
     except KeyboardInterrupt:
         log.warning("interrupted: tearing down running scenarios (Ctrl-C again to abandon)")
         run.cancel.set()
         try:
-            worker.join(GRACE_SECONDS)
+            done.wait(GRACE_SECONDS)
         except KeyboardInterrupt:
             pass
