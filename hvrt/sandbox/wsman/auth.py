@@ -1,9 +1,9 @@
 """Authentication of the simulated node: HTTP Basic and NTLM (also as ``Negotiate``).
 
 NTLM is accepted through pyspnego's acceptor, which reads user hashes from the file
-named by the ``NTLM_USER_FILE`` environment variable. Every node of the process
-registers its users in one shared file of NT hashes (smbpasswd format, never a
-clear-text password), and each node still checks the user is one of its own. Over
+named by the ``NTLM_USER_FILE`` environment variable. Each node keeps its own file
+of NT hashes (smbpasswd format, never a clear-text password) in its state folder,
+and the variable points at it only while a token is being accepted. Over
 HTTP an NTLM-authenticated connection carries WS-Man messages sealed with the NTLM
 session key (``multipart/encrypted``), the way Windows does; over HTTPS the client's
 channel binding to the server certificate is verified.
@@ -22,12 +22,11 @@ from pathlib import Path
 import spnego
 from spnego.channel_bindings import GssChannelBindings
 
-_STORE_LOCK = threading.Lock()
-_STORE: dict[str, str] = {}  # lower-case user -> NT hash (hex)
-_STORE_PATH: Path | None = None
-
 BOUNDARY = b"--Encrypted Boundary"
 PROTOCOL = "application/HTTP-SPNEGO-session-encrypted"
+_ENV_LOCK = threading.Lock()
+"""pyspnego reads ``NTLM_USER_FILE`` from the process environment while it accepts a
+token; the variable is pointed at the right node's file only under this lock."""
 
 
 def _nt_hash(password: str) -> str:
@@ -36,21 +35,16 @@ def _nt_hash(password: str) -> str:
     return binascii.hexlify(ntowfv1(password)).decode().upper()
 
 
-def register_ntlm_users(users: dict[str, str]) -> None:
-    """Add users to the process-wide NTLM hash file and point ``NTLM_USER_FILE`` at it."""
-    global _STORE_PATH
-    with _STORE_LOCK:
-        for user, password in users.items():
-            _STORE.setdefault(user.lower(), _nt_hash(password))
-        if _STORE_PATH is None:
-            folder = Path(tempfile.mkdtemp(prefix="hvrt-ntlm-"))
-            _STORE_PATH = folder / "users"
-        lines = [f"{user}:1000:{'0' * 32}:{nt}:[U]:LCT-00000000" for user, nt in sorted(_STORE.items())]
-        tmp = _STORE_PATH.with_suffix(".tmp")
-        tmp.write_text("\n".join(lines) + "\n")
-        tmp.chmod(0o600)
-        os.replace(tmp, _STORE_PATH)
-        os.environ["NTLM_USER_FILE"] = str(_STORE_PATH)
+def write_user_file(users: dict[str, str], folder: Path | None = None) -> Path:
+    """A user file of NT hashes (smbpasswd format) for one node; never a clear-text password."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="hvrt-ntlm-"))
+    path = folder / "ntlm-users"
+    lines = [f"{user}:1000:{'0' * 32}:{_nt_hash(pw)}:[U]:LCT-00000000" for user, pw in sorted(users.items())]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.chmod(0o600)
+    os.replace(tmp, path)
+    return path
 
 
 def check_basic(header_value: str, users: dict[str, str]) -> str | None:
@@ -67,14 +61,28 @@ def check_basic(header_value: str, users: dict[str, str]) -> str | None:
     return None
 
 
+def _restore(previous: str | None) -> None:
+    if previous is None:
+        os.environ.pop("NTLM_USER_FILE", None)
+    else:
+        os.environ["NTLM_USER_FILE"] = previous
+
+
 class NtlmSession:
     """The NTLM state of one HTTP connection."""
 
-    def __init__(self, cert_hash: bytes | None) -> None:
+    def __init__(self, cert_hash: bytes | None, user_file: Path) -> None:
         bindings = None
         if cert_hash is not None:
             bindings = GssChannelBindings(application_data=b"tls-server-end-point:" + cert_hash)
-        self._ctx = spnego.server(protocol="ntlm", channel_bindings=bindings)
+        self._user_file = user_file
+        with _ENV_LOCK:
+            previous = os.environ.get("NTLM_USER_FILE")
+            os.environ["NTLM_USER_FILE"] = str(user_file)
+            try:
+                self._ctx = spnego.server(protocol="ntlm", channel_bindings=bindings)
+            finally:
+                _restore(previous)
         self.user: str | None = None
 
     @property
@@ -82,7 +90,13 @@ class NtlmSession:
         return self._ctx.complete
 
     def step(self, token: bytes) -> bytes | None:
-        out = self._ctx.step(token)
+        with _ENV_LOCK:
+            previous = os.environ.get("NTLM_USER_FILE")
+            os.environ["NTLM_USER_FILE"] = str(self._user_file)
+            try:
+                out = self._ctx.step(token)
+            finally:
+                _restore(previous)
         if self._ctx.complete:
             self.user = (self._ctx.client_principal or "").split("\\")[-1]
         return out

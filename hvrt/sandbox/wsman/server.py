@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hvrt.sandbox.wsman import auth, soap
+from hvrt.sandbox.wsman.auth import write_user_file
 from hvrt.sandbox.wsman.certs import ServerCert, ensure_server_cert
 from hvrt.sandbox.wsman.faults import Faults
 from hvrt.sandbox.wsman.host import HostModel
@@ -117,7 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._challenge()
                 return False
             if token[:8] == b"NTLMSSP\x00" and token[8:12] == b"\x01\x00\x00\x00":
-                self.ntlm = auth.NtlmSession(node.cert.channel_binding_hash() if node.cert else None)
+                assert node.ntlm_user_file is not None
+                self.ntlm = auth.NtlmSession(node.cert.channel_binding_hash() if node.cert else None,
+                                             node.ntlm_user_file)
             if self.ntlm is None:
                 self._challenge()
                 return False
@@ -213,8 +216,11 @@ class SimulatedNode:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(self.cert.cert, self.cert.key)
             self.ssl_context = ctx
+        self.ntlm_user_file: Path | None = None
         if "ntlm" in self.auth:
-            auth_mod_register(self.users)
+            folder = self.state_dir / "auth"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.ntlm_user_file = write_user_file(self.users, folder)
         self._lock = threading.RLock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -405,7 +411,3 @@ class SimulatedNode:
                 shell.processes.pop(proc.id, None)
             return soap.signal_response(req)
         raise soap.SoapError(soap.BAD_REQUEST, "w:ActionNotSupported", f"unsupported action {req.action}")
-
-
-def auth_mod_register(users: dict[str, str]) -> None:
-    auth.register_ntlm_users(users)

@@ -89,10 +89,8 @@ def test_configure_and_collect_end_to_end(sim_nodes, make_ctx, node_password, re
         assert "Installation completed successfully" in msi and "RPCBACKENDPASSWORD property. Its value is '***'" in msi
         assert (out / f"logs/{node}/nova-compute.log").exists()
     assert "hosts/hv-01/hotfixes.txt" in ctx.result.artifacts
-    import os
-
-    ntlm_store = Path(os.environ["NTLM_USER_FILE"]).parent  # the simulated nodes' user file: hashes only
-    assert scan_for([release_password, node_password], [tmp_path, ntlm_store]) == []
+    user_files = [n.ntlm_user_file.parent for n in nodes]  # the simulated nodes' NTLM users: hashes only
+    assert scan_for([release_password, node_password], [tmp_path, *user_files]) == []
 
     # a second configure uninstalls the first install and leaves one product
     again = ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=ctx.nodes[0])
