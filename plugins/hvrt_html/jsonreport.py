@@ -7,6 +7,7 @@ reader of a run folder that the other report modules use.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,27 @@ RESULTS_JSON = "results.json"
 SUMMARY_JSON = "summary.json"
 
 
-def dumps(data: Any) -> str:
-    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+def dumps(data: Any, *, compact: bool = False) -> str:
+    """JSON text; ``compact`` (one line) lets the C encoder do a large document."""
+    return json.dumps(data, indent=None if compact else 1, sort_keys=True, ensure_ascii=False,
+                      default=str) + "\n"
+
+
+def result_dict(result: ScenarioResult) -> dict[str, Any]:
+    """Exactly :meth:`ScenarioResult.to_dict`, built without ``dataclasses.asdict``
+    for the tests (a deep copy per test is most of the cost on a large run)."""
+    data = dataclasses.replace(result, tests=[]).to_dict()
+    data["tests"] = [
+        {"id": t.id, "status": t.status.value, "duration": t.duration, "attempts": list(t.attempts),
+         "details": t.details, "reason": t.reason}
+        for t in result.tests
+    ]
+    data["counts"] = result.counts()
+    return data
 
 
 def write_results_json(folder: Path, result: ScenarioResult) -> Path:
-    return atomic_write(folder / RESULTS_JSON, dumps(result.to_dict()))
+    return atomic_write(folder / RESULTS_JSON, dumps(result_dict(result), compact=True))
 
 
 def write_summary_json(run_dir: Path, summary: RunSummary) -> Path:

@@ -14,7 +14,7 @@ from hvrt.fsutil import atomic_write
 from hvrt.redact import Redactor
 from hvrt.results import RunSummary, ScenarioResult
 from hvrt_html import html, junit
-from hvrt_html.jsonreport import RESULTS_JSON, SUMMARY_JSON, dumps
+from hvrt_html.jsonreport import RESULTS_JSON, SUMMARY_JSON, dumps, result_dict
 
 RESULTS_HTML = "results.html"
 JUNIT_XML = "junit.xml"
@@ -51,7 +51,7 @@ def write_scenario_reports(
     clean = redacted(result, redactor)
     written = [
         atomic_write(folder / JUNIT_XML, redactor.literals(junit.junit_xml([clean], name=clean.name))),
-        atomic_write(folder / RESULTS_JSON, redactor.literals(dumps(clean.to_dict()))),
+        atomic_write(folder / RESULTS_JSON, redactor.literals(dumps(result_dict(clean), compact=True))),
     ]
     page = html.render_scenario(folder, clean, run_id=run_id)
     written.append(atomic_write(folder / RESULTS_HTML, redactor.literals(page)))
