@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hvrt.config.check import Problems, as_list, as_map, check_keys, read_bool, read_str_list, type_name
-from hvrt.config.inherit import RawProfile, resolve_extends
+from hvrt.config.inherit import RawProfile, parents_of, resolve_extends
 from hvrt.config.lab import read_lab
 from hvrt.config.matrix import expand_matrix
 from hvrt.config.model import Config, Host, Profile, Source
@@ -145,9 +145,9 @@ def _profiles(raws: dict[str, RawProfile], p: Problems, base_dir: Path,
     for name, raw in raws.items():
         abstract = bool(read_bool(raw.body, "abstract", p, False))
         profile = read_profile(name, merged[name], p, base_dir, nodes, raw.defined)
-        if abstract:
-            profile = replace(profile, abstract=True)
-        elif nodes:
+        parents = tuple(parent for parent, _ in parents_of(raw, Problems()))
+        profile = replace(profile, abstract=abstract, extends=parents)
+        if not abstract and nodes:
             check_profile(profile, merged[name], raw.defined, p, nodes, controllers)
         out[name] = profile
     return out

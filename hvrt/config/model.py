@@ -196,6 +196,8 @@ class Profile:
     source: Source | None = None
     abstract: bool = False
     """A base for ``extends:`` only; never a scenario of its own."""
+    extends: tuple[str, ...] = ()
+    """The parents named by ``extends:``, as written (not the whole chain)."""
 
     @property
     def nodes_needed(self) -> int:

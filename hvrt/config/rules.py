@@ -66,8 +66,23 @@ def check_profile(profile: Profile, merged: LMap, defined: Meta, p: Problems,
             err("remotefx", f"RemoteFX needs os {', '.join(REMOTEFX_OS)}; it was removed after 2016")
         elif profile.vm_generation == 2 and profile.os != "2016":
             err("remotefx", "RemoteFX on generation 2 VMs needs os 2016")
+    for field, url in (("url", profile.image.url), ("heat_url", profile.image.heat_url)):
+        written = _url_format(url)
+        if written is not None and written != profile.image.format:
+            err("image", f"image.{field} names a {written.upper()} file but image.format is {profile.image.format}")
     if profile.network.tunnel_endpoint and profile.network.type != "ovs-vxlan":
         err("network", "network.tunnel_endpoint only applies to network type ovs-vxlan")
+
+
+def _url_format(url: str | None) -> str | None:
+    """``vhd`` or ``vhdx`` when a URL's file name says so (``.vhd``, ``.vhdx.gz``)."""
+    if not url:
+        return None
+    name = url.rsplit("/", 1)[-1].lower().removesuffix(".gz").removesuffix(".zip")
+    for fmt in ("vhdx", "vhd"):
+        if name.endswith(f".{fmt}"):
+            return fmt
+    return None
 
 
 def _check_nodes(profile: Profile, err: Callable[[str, str], None], nodes: dict[str, Host]) -> None:
