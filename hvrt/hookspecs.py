@@ -101,6 +101,7 @@ def hvrt_open_transport(host: Host, run: RunContext) -> Transport | None:
 def hvrt_provision(ctx: ScenarioContext) -> list[dict[str, Any]] | None:
     """Called in the ``provision`` stage: pre-flight checks of the leased hosts.
 
+    :param ctx: the scenario context; ``ctx.nodes`` and ``ctx.controller`` are leased.
     Check reachability, clock skew (at most 300 s), free disk; raise
     :class:`hvrt.errors.InfrastructureError` naming the host when a check fails.
     :return: check records ``{"host", "check", "ok", "detail"}`` for the report, or None.
@@ -115,6 +116,8 @@ def hvrt_provision(ctx: ScenarioContext) -> list[dict[str, Any]] | None:
 def hvrt_configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | None:
     """Called in the ``configure`` stage once per leased compute node.
 
+    :param ctx: the scenario context.
+    :param node: one leased compute node (nodes are configured in parallel).
     The node's configurator (``node.configurator``: winrm, salt, puppet, ...) acts:
     uninstall the old installer, install the MSI, apply INI overrides, vSwitch, live
     migration, services. Raise :class:`hvrt.errors.ConfigurationFailed` naming the
@@ -132,6 +135,7 @@ def hvrt_configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | No
 def hvrt_deploy(ctx: ScenarioContext) -> Deployment | None:
     """Called in the ``deploy`` stage to bring up the cloud on ``ctx.controller``.
 
+    :param ctx: the scenario context; configured nodes are in ``ctx.nodes``.
     :return: the :class:`hvrt.context.Deployment` the test runner uses, or ``None`` when
         this plugin is not the selected deployer (``settings: deploy: {deployer: ...}``).
     Stops at the first non-None result; the engine stores it in ``ctx.deployment``.
@@ -145,6 +149,7 @@ def hvrt_deploy(ctx: ScenarioContext) -> Deployment | None:
 def hvrt_run_tests(ctx: ScenarioContext, deployment: Deployment) -> list[TestCase] | None:
     """Called in the ``test`` stage to run the scenario's test suite.
 
+    :param ctx: the scenario context; the suite is ``ctx.profile.tempest``.
     :param deployment: what the deployer returned.
     :return: the final test records (after retries); zero executed tests must raise
         :class:`hvrt.errors.TestRunError`, never return an empty list as a pass.
@@ -159,6 +164,7 @@ def hvrt_run_tests(ctx: ScenarioContext, deployment: Deployment) -> list[TestCas
 def hvrt_collect(ctx: ScenarioContext) -> None:
     """Called in the ``collect`` stage, also after a failed stage, to gather evidence.
 
+    :param ctx: the scenario context; write files with ``ctx.save`` (atomic, redacted).
     Save logs, config files (redacted), hotfix lists, system info through
     ``ctx.save``. A collector must not raise for a missing file: log it and go on.
     Fan-out; returns nothing.
@@ -172,7 +178,9 @@ def hvrt_collect(ctx: ScenarioContext) -> None:
 def hvrt_report_scenario(ctx: ScenarioContext, result: ScenarioResult) -> None:
     """Called in the ``report`` stage once a scenario's result is final.
 
-    Write per-scenario reports (results.html, junit.xml, ...) into ``ctx.dir``.
+    :param ctx: the scenario context; write into ``ctx.dir``.
+    :param result: the scenario's result, status final.
+    Write per-scenario reports (results.html, junit.xml, ...).
     Fan-out; returns nothing.
     """
 
@@ -181,7 +189,9 @@ def hvrt_report_scenario(ctx: ScenarioContext, result: ScenarioResult) -> None:
 def hvrt_report_run(run: RunContext, summary: RunSummary) -> None:
     """Called at the end of a run (also an interrupted one) and by ``hvrt report render``.
 
-    Write run-level reports (index.html, merged junit.xml) into ``run.run_dir``.
+    :param run: the run context; write into ``run.run_dir``.
+    :param summary: every scenario's result (kept ones from a resumed run included).
+    Write run-level reports (index.html, merged junit.xml).
     Fan-out; returns nothing.
     """
 
@@ -193,6 +203,7 @@ def hvrt_report_run(run: RunContext, summary: RunSummary) -> None:
 def hvrt_teardown(ctx: ScenarioContext) -> None:
     """Called last for every scenario that started, whatever happened before.
 
+    :param ctx: the scenario context.
     Release what the plugin holds for the scenario (leases, sessions, temp files).
     Must not raise; errors are logged. Fan-out; returns nothing. The engine closes
     the scenario's transports after every implementation ran.
