@@ -1,0 +1,102 @@
+"""The ``salt`` configurator: ``hvrt_configure_node`` for nodes with ``configurator: salt``.
+
+Called in the ``configure`` stage once per node. It builds the node's pillar from
+the scenario (installer, INI overrides, live migration, services), applies the
+``hvrt.compute`` states (or the node's ``salt.sls``) in the mode the node's
+``salt:`` block picks, keeps the pillar, Salt's output and a per-state record in
+the scenario's results (``config/<node>/salt-*``, secrets masked) and turns a
+failed state into :class:`hvrt.errors.ConfigurationFailed` naming that state.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import hvrt
+from hvrt.config.model import Host
+from hvrt.context import ScenarioContext
+from hvrt.errors import ConfigurationFailed
+from hvrt_saltstack import pillar as pillars
+from hvrt_saltstack.applier import Applier
+from hvrt_saltstack.options import SaltOptions
+from hvrt_saltstack.via_local import LocalCall
+from hvrt_saltstack.via_master import MasterPublish
+from hvrt_saltstack.via_ssh import SaltSsh
+
+NAME = "salt"
+APPLIERS: dict[str, type[Applier]] = {"local": LocalCall, "ssh": SaltSsh, "master": MasterPublish}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest().upper()
+
+
+def local_installer(ctx: ScenarioContext) -> tuple[Path | None, str | None]:
+    """The release's MSI on this machine (checked against its SHA-256), if it names one."""
+    installer = ctx.config.release.installer
+    if not installer.path:
+        return None, None
+    path = Path(installer.path)
+    if not path.is_absolute():
+        path = Path(ctx.config.path).resolve().parent / path
+    if not path.is_file():
+        raise ConfigurationFailed(f"installer {path} does not exist", step="configure")
+    digest = _sha256(path)
+    if installer.sha256 and installer.sha256.upper() != digest:
+        raise ConfigurationFailed(
+            f"installer {path.name} has SHA-256 {digest}, the release says {installer.sha256.upper()}",
+            step="configure",
+        )
+    return path, digest
+
+
+def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
+    """Apply the node's states for this scenario; the record goes into the results."""
+    options = SaltOptions.for_host(node, ctx.config.path)
+    installer = ctx.config.release.installer
+    folder = f"config/{node.name}"
+    applier = APPLIERS[options.mode](ctx, node, options)
+    digest = None
+    try:
+        node_path = source = None
+        if options.windows:
+            msi, digest = local_installer(ctx)
+            node_path, source = applier.stage_installer(msi, installer.url)
+        data = pillars.build(
+            scenario=ctx.name, profile=ctx.profile, node=node, options=options,
+            installer=installer, installer_path=node_path, installer_source=source,
+        )
+        ctx.save(f"{folder}/salt-pillar.json", json.dumps(pillars.masked(data), indent=2, sort_keys=True) + "\n")
+        ctx.log.info("salt %s: applying %s to %s (%s)", options.mode, options.sls, node.name, options.target)
+        outcome, log = applier.apply(data)
+    finally:
+        applier.cleanup()
+    ctx.save(f"{folder}/salt-output.log", log)
+    ctx.save(f"{folder}/salt-state.json", json.dumps(outcome.to_dict(), indent=2) + "\n")
+    outcome.raise_for_failure(ctx.redactor.text)
+    ctx.log.info("salt %s: %d states on %s, %d changed", options.mode, len(outcome.states), node.name,
+                 len(outcome.changed))
+    return {
+        "configurator": NAME,
+        "mode": options.mode,
+        "target": options.target,
+        "sls": options.sls,
+        "states": [{"id": s.id, "function": s.function, "result": s.result, "changed": s.changed}
+                   for s in outcome.states],
+        "changed": len(outcome.changed),
+        "product_version": outcome.product_version,
+        "installer_sha256": digest,
+    }
+
+
+@hvrt.hookimpl
+def hvrt_configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | None:
+    if node.configurator != NAME:
+        return None
+    return configure(ctx, node)
