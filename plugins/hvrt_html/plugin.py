@@ -4,12 +4,17 @@ Per scenario (``report`` stage): ``results.html``, ``results.json``, ``junit.xml
 the scenario's folder. Per run (end of ``hvrt run``, also an interrupted one, and
 ``hvrt report render``): ``index.html``, ``summary.json`` and a merged ``junit.xml``;
 when the run was started with ``--baseline``, the CLI adds ``comparison.html/json``.
+
+At the end of the run the scenario reports are written once more from the final
+results: in the ``report`` stage a scenario has not ended yet (no end time, teardown
+still to come), and the engine's own ``results.json`` is not redacted.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import hvrt
+from hvrt_html.jsonreport import RESULTS_JSON, scenario_dir
 from hvrt_html.writers import write_run_reports, write_scenario_reports
 
 if TYPE_CHECKING:
@@ -26,4 +31,8 @@ def hvrt_report_scenario(ctx: ScenarioContext, result: ScenarioResult) -> None:
 @hvrt.hookimpl
 def hvrt_report_run(run: RunContext, summary: RunSummary) -> None:
     run.log.info("writing run reports into %s", run.run_dir)
+    for result in summary.scenarios:
+        folder = scenario_dir(run.run_dir, result.name)
+        if (folder / RESULTS_JSON).is_file():  # the scenario ran (now or before a resume)
+            write_scenario_reports(folder, result, redactor=run.redactor, run_id=run.run_id)
     write_run_reports(run.run_dir, summary, redactor=run.redactor)

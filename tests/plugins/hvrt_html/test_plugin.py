@@ -59,11 +59,14 @@ def test_reports_of_a_real_run(hvrt_run, hvrt_config, testlab, monkeypatch) -> N
     assert "29.0.0" in page or "product version" in page
     root = ET.parse(run_dir / "junit.xml").getroot()
     assert int(root.get("tests")) == 6 and int(root.get("failures")) == 2
-    # the reports this plugin writes mask the secret, even inside a test id
-    # (results.json is rewritten by the engine when the scenario ends)
-    for path in [*run_dir.glob("*/results.html"), *run_dir.glob("*/junit.xml"),
-                 run_dir / "index.html", run_dir / "junit.xml", run_dir / "summary.json"]:
-        assert SECRET not in path.read_text(encoding="utf-8"), path
+    # the secret is masked everywhere, even inside a test id
+    for path in (p for p in run_dir.rglob("*") if p.is_file()):
+        assert SECRET not in path.read_text(encoding="utf-8", errors="replace"), path
     assert "test_***[id-3]" in page
+    # the scenario pages were rewritten with the final result: ended, teardown done
+    final = json.loads((run_dir / "alpha" / "results.json").read_text())
+    assert final["ended"] and final["duration"] > 0
+    assert {s["stage"]: s["status"] for s in final["stages"]}["teardown"] == "ok"
+    assert ">teardown</td><td>ok</td>" in (run_dir / "alpha" / "results.html").read_text(encoding="utf-8")
     hook_calls = outcome.calls.names()
     assert hook_calls.count("hvrt_report_scenario") == 2 and hook_calls[-1] == "hvrt_report_run"
