@@ -38,6 +38,7 @@ class Problems:
             self.warnings.append(text)
 
     def raise_if_any(self) -> None:
+        self.errors.sort(key=lambda e: (e.file or "", e.line or 0, e.column or 0))
         if len(self.errors) == 1:
             raise self.errors[0]
         if self.errors:

@@ -49,7 +49,8 @@ def check_profile(profile: Profile, merged: LMap, defined: Meta, p: Problems,
         err("controller", f"unknown controller '{profile.controller}'{did_you_mean(profile.controller, controllers)}"
             f" (the lab's controllers: {', '.join(controllers)})")
     memory = profile.memory
-    if memory.mode == "dynamic" and memory.dynamic_ratio is None:
+    ratio_written = isinstance(merged.get("memory"), LMap) and merged["memory"].get("dynamic_ratio") is not None
+    if memory.mode == "dynamic" and memory.dynamic_ratio is None and not ratio_written:
         err("memory", "dynamic memory needs memory.dynamic_ratio (a number above 1.0, e.g. 1.5)")
     if memory.mode == "fixed" and memory.dynamic_ratio is not None:
         err("memory", "memory.dynamic_ratio only applies to mode: dynamic")
