@@ -8,6 +8,7 @@ is written atomically once it ended. Scenarios run in parallel through the
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -19,7 +20,7 @@ from typing import Any
 from hvrt.config.model import Scenario
 from hvrt.context import RunContext, ScenarioContext
 from hvrt.errors import HvrtError, InfrastructureError, Interrupted, TestRunError
-from hvrt.fsutil import atomic_write_json
+from hvrt.fsutil import atomic_write
 from hvrt.journal import Journal
 from hvrt.redact import RedactingFilter
 from hvrt.results import ScenarioResult, ScenarioStatus
@@ -173,7 +174,8 @@ class Engine:
 
     def _finish(self, scenario: Scenario, result: ScenarioResult) -> None:
         folder = self.run.run_dir / scenario_dirname(scenario.name)
-        atomic_write_json(folder / "results.json", result.to_dict())
+        text = json.dumps(result.to_dict(), sort_keys=True, default=str)
+        atomic_write(folder / "results.json", self.run.redactor.literals(text) + "\n")
         self.journal.record(
             "scenario_end", scenario=scenario.name, status=result.status.value,
             counts=result.counts(), error=result.error,

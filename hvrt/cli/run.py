@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
     parser.add_argument("--fail-fast", action="store_true",
                         help="start no new scenario after one fails or errors")
     parser.add_argument("--baseline", type=Path, metavar="RUN_DIR",
-                        help="compare against an earlier run and write comparison.html/json")
+                        help="compare against an earlier run (html plugin): comparison.html/json in the run folder")
     parser.add_argument("--json", action="store_true",
                         help="print the run summary as JSON on stdout")
     parser.set_defaults(handler=run_command)
@@ -68,8 +68,6 @@ def run_command(args: argparse.Namespace) -> int:
     with Progress(total=0) as progress:
         outcome = execute(request, progress=_counting(progress))
     summary = outcome.summary
-    if args.baseline is not None:
-        _compare(args.baseline, outcome.run_dir)
     if args.json:
         data = summary.to_dict() | {"run_dir": str(outcome.run_dir), "exit_code": int(outcome.exit_code)}
         print(json.dumps(data, indent=2, sort_keys=True))
@@ -100,9 +98,3 @@ def _table(summary) -> str:  # type: ignore[no-untyped-def]
         rows = [(s.name, s.status.value, s.counts()["total"], f"{s.duration:.0f}s") for s in summary.scenarios]
         return tabulate(rows, headers=["scenario", "status", "tests", "duration"])
     return console_table(summary)
-
-
-def _compare(baseline: Path, run_dir: Path) -> None:
-    from hvrt_html.compare import compare_runs, write_comparison
-
-    write_comparison(compare_runs(baseline, run_dir), run_dir)

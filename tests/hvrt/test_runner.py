@@ -201,3 +201,18 @@ def test_dry_run_touches_nothing(tmp_path) -> None:
     assert proc.returncode == 0, err
     assert out.split() == ["alpha", "beta"]
     assert not (markers / "executions.log").exists()
+
+
+def test_baseline_comparison_lists_the_regression(tmp_path) -> None:
+    results = tmp_path / "r"
+    runs = []
+    for tests in ({"t.a": "passed", "t.b": "passed"}, {"t.a": "passed", "t.b": "failed"}):
+        cfg = tmp_path / "hvrt.yaml"
+        cfg.write_text(lab_yaml(json.dumps({"tests": tests})).replace("plugins: []", "plugins: [html]"))
+        extra = ["--baseline", str(runs[0])] if runs else []
+        proc = hvrt_cli("run", "-c", str(cfg), "-p", "alpha", "--results", str(results), "--json", *extra, cwd=tmp_path)
+        out, err = proc.communicate(timeout=120)
+        runs.append(Path(json.loads(out)["run_dir"]))
+    comparison = json.loads((runs[1] / "comparison.json").read_text())
+    assert [e["id"] for e in comparison["scenarios"][0]["regressions"]] == ["t.b"]
+    assert "comparison.html" in (runs[1] / "index.html").read_text()
