@@ -354,15 +354,17 @@ def write_tempest_conf(path: Path | str, auth_url: str, admin_password: str | Se
 def tempest_init(workspace: Path | str, config_dir: Path | str, *, timeout: float = 120.0) -> Path:
     """``tempest init`` a workspace from ``config_dir`` (holding tempest.conf).
 
-    The workspace registry goes next to the workspace, so nothing is written under
-    ``~``. Returns the workspace's ``etc/tempest.conf``.
+    The workspace registry and the entry-point cache of Tempest's plugin loader
+    go next to the workspace, so nothing is written under ``~``. Returns the
+    workspace's ``etc/tempest.conf``.
     """
     workspace = Path(workspace).resolve()
+    env = {**os.environ, "XDG_CACHE_HOME": str(workspace.parent / ".cache")}
     argv = [
         str(venvs.venv_bin("tempest", "tempest")), "init", "--config-dir", str(Path(config_dir).resolve()),
         "--workspace-path", str(workspace.parent / "workspace.yaml"), str(workspace),
     ]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, env=env)
     if proc.returncode != 0:
         raise InfrastructureError(
             f"tempest init exited {proc.returncode}", step="tempest", detail=(proc.stdout + proc.stderr)[-2000:]

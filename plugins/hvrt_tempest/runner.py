@@ -79,6 +79,8 @@ class TempestRunner:
         self.workspace = posixpath.join(base, ctx.name)
         self.conf_source = posixpath.join(base, f"{ctx.name}.etc")
         self.conf_path = posixpath.join(self.workspace, "etc", "tempest.conf")
+        # Tempest's plugin loader caches entry points under $XDG_CACHE_HOME (else ~/.cache)
+        self.env = {"XDG_CACHE_HOME": posixpath.join(base, ".cache")}
         self.attempts: list[Attempt] = []
         self._local = Path(tempfile.mkdtemp(prefix="hvrt-tempest-"))
         ctx.redactor.add(deployment.password.reveal())
@@ -176,7 +178,7 @@ class TempestRunner:
         ]
         started = time.monotonic()
         self.ctx.log.info("tempest %s attempt %d: %d tests, concurrency %d", phase, number, len(ids), concurrency)
-        result = self.transport.run(argv, timeout=self.ctx.call_timeout(self.settings.run_timeout))
+        result = self.transport.run(argv, timeout=self.ctx.call_timeout(self.settings.run_timeout), env=self.env)
         log = f"$ tempest run ({label}), exit {result.exit_code}\n{result.stdout}{result.stderr}"
         self.ctx.save(f"logs/{self.controller}/tempest-{label}.log", log)
         stream = self._fetch(remote_out)
@@ -204,7 +206,7 @@ class TempestRunner:
         return local.read_bytes()
 
     def _call(self, argv: list[str], what: str, timeout: float, cwd: str | None = None) -> str:
-        result = self.transport.run(argv, timeout=self.ctx.call_timeout(timeout), cwd=cwd)
+        result = self.transport.run(argv, timeout=self.ctx.call_timeout(timeout), cwd=cwd, env=self.env)
         if not result.ok:
             raise TestRunError(
                 f"{what} exited {result.exit_code}", host=self.controller, step="test",
