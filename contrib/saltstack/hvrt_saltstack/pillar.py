@@ -98,6 +98,8 @@ def build(
     installer_path: str | None = None, installer_source: str | None = None,
 ) -> dict[str, Any]:
     """The whole pillar (``{"hvrt": {...}}``) for one node of one scenario."""
+    files = ini_files(profile, node.name, options)
+    dirs = {path: str(options.remote_path(path).parent) for path in files}
     data: dict[str, Any] = {
         "scenario": scenario,
         "profile": profile.name,
@@ -105,7 +107,9 @@ def build(
         "os": node.os or profile.os,
         "platform": options.platform,
         "installer": installer_data(installer, options, installer_path, installer_source, node.name),
-        "ini": ini_files(profile, node.name, options),
+        "ini": files,
+        "ini_dirs": sorted(set(dirs.values())),
+        "ini_dirs_of": dirs,
         "live_migration": live_migration(profile, options),
         "services": list(options.services),
     }
