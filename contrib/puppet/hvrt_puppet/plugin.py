@@ -109,6 +109,7 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
         "report": saved,
         "applied": str(options.manifest.name) if options.manifest else options.class_name,
         "installer_sha256": digest,
+        "workdir": str(run.workdir),
     }
 
 

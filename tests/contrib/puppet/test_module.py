@@ -20,7 +20,7 @@ def manifests(module_path: Path) -> list[Path]:
 
 
 def read_ini(path: Path) -> configparser.RawConfigParser:
-    parser = configparser.RawConfigParser(strict=False)
+    parser = configparser.RawConfigParser(strict=False, default_section="\0")
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     parser.read(path, encoding="utf-8")
     return parser

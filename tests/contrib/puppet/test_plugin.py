@@ -1,0 +1,211 @@
+"""The ``puppet`` configurator through hvrt's plugin manager, against the Linux test node.
+
+Each test builds the run and scenario contexts the engine would build and calls the
+``hvrt_configure_node`` hook; Puppet really runs on the node (over SSH as the test
+user when the lab's sshd is available).
+"""
+from __future__ import annotations
+
+import configparser
+import hashlib
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import hvrt_puppet.plugin
+import pytest
+
+from hvrt.config.model import Config, Host, Installer, Profile, Release, Scenario
+from hvrt.context import RunContext, ScenarioContext
+from hvrt.errors import ConfigError, ConfigurationFailed
+from hvrt.plugins import create_plugin_manager
+from hvrt.redact import Redactor
+from hvrt.results import ScenarioResult
+
+pytestmark = [pytest.mark.puppet, pytest.mark.skipif(shutil.which("puppet") is None, reason="needs puppet")]
+
+NOVA_INI = {
+    "*": {"nova.conf": {"DEFAULT": {"debug": "true"}}},
+    "lin1": {
+        "nova.conf": {"DEFAULT": {"allow_resize_to_same_host": "false"}, "hyperv": {"vswitch_name": "external"}},
+        "neutron_hyperv_agent.conf": {"SECURITYGROUP": {"enable_security_group": "true"}},
+    },
+}
+
+
+def make_ctx(tmp_path: Path, node: Host, *, ini: dict | None = None, installer: Installer | None = None,
+             secrets: tuple[str, ...] = (), live_migration: bool = False) -> ScenarioContext:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    config_file = tmp_path / "hvrt.yaml"
+    config_file.write_text("# the lab of this test is built in code\n")
+    controller = Host("ctl", "controller", "127.0.0.1", "local")
+    profile = Profile("2012r2-vhdx", ini=NOVA_INI if ini is None else ini, live_migration=live_migration)
+    release = Release(name="rel", installer=installer or Installer())
+    config = Config(str(config_file), {"ctl": controller}, {node.name: node}, release, {profile.name: profile},
+                    plugins=("puppet",))
+    pm = create_plugin_manager(enabled=(), extra=[("puppet", hvrt_puppet.plugin)])
+    run = RunContext(config, pm, "run-1", tmp_path / "results", redactor=Redactor(secrets))
+    scenario = Scenario(profile.name, profile, (node.name,), ("ctl",))
+    folder = tmp_path / "results" / scenario.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return ScenarioContext(run, scenario, [node], controller, folder, ScenarioResult(scenario.name),
+                           logging.getLogger("test.puppet"))
+
+
+def configure(ctx: ScenarioContext) -> dict:
+    try:
+        return ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=ctx.nodes[0])
+    finally:
+        ctx.close_transports()
+
+
+def node_options(linux_node, etc: Path, **more: object) -> Host:
+    options: dict[str, object] = {"config_dir": str(etc), **more}
+    if not linux_node.over_ssh:
+        options.setdefault("unshare", True)
+    return linux_node.host_with(**options)
+
+
+def ini(path: Path) -> dict[str, dict[str, str]]:
+    parser = configparser.RawConfigParser(default_section="\0")
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(path, encoding="utf-8")
+    return {s: dict(parser[s]) for s in parser.sections()}
+
+
+@pytest.mark.slow
+def test_configures_the_node_then_finds_nothing_to_change(linux_node, tmp_path: Path) -> None:
+    etc = linux_node.fresh_dir("plugin-etc")
+    ctx = make_ctx(tmp_path, node_options(linux_node, etc))
+
+    record = configure(ctx)
+    assert record["configurator"] == "puppet" and record["status"] == "changed" and record["exit_code"] == 2
+    assert ini(etc / "nova.conf") == {
+        "DEFAULT": {"debug": "true", "allow_resize_to_same_host": "false"}, "hyperv": {"vswitch_name": "external"},
+    }
+    assert ini(etc / "neutron_hyperv_agent.conf") == {"SECURITYGROUP": {"enable_security_group": "true"}}
+    assert f"Ini_setting[{etc}/nova.conf [DEFAULT] debug]" in record["changed_resources"]
+
+    saved = {p.relative_to(ctx.dir).as_posix() for p in ctx.dir.rglob("*") if p.is_file()}
+    assert {"config/lin1/puppet-report.yaml", "config/lin1/puppet-summary.json", "config/lin1/puppet-log.json",
+            "config/lin1/puppet-data.json", "config/lin1/puppet-output.log"} <= saved
+    assert set(ctx.result.artifacts) == saved
+    report = (ctx.dir / "config/lin1/puppet-report.yaml").read_text()
+    assert report.startswith("--- !ruby/object:Puppet::Transaction::Report") and "status: changed" in report
+    data = json.loads((ctx.dir / "config/lin1/puppet-data.json").read_text())
+    assert data["hvrt::ini"]["nova.conf"]["hyperv"] == {"vswitch_name": "external"}
+    assert data["hvrt::scenario"]["node"] == "lin1"
+    # the work folder with the data is gone from the node
+    assert not ctx.transport(ctx.nodes[0]).run(["test", "-e", record["workdir"]], timeout=30).ok
+
+    again = configure(make_ctx(tmp_path / "again", node_options(linux_node, etc)))
+    assert again["status"] == "unchanged" and again["exit_code"] == 0 and again["changed_resources"] == []
+
+
+@pytest.mark.slow
+def test_a_failed_resource_is_named_and_the_report_kept(linux_node, tmp_path: Path) -> None:
+    etc = linux_node.fresh_dir("plugin-etc-fail")
+    (etc / "agent").write_text("a file where a folder should be\n")
+    ctx = make_ctx(tmp_path, node_options(linux_node, etc),
+                   ini={"lin1": {"nova.conf": {"DEFAULT": {"debug": "true"}},
+                                 "agent/neutron_hyperv_agent.conf": {"AGENT": {"polling_interval": "2"}}}})
+    with pytest.raises(ConfigurationFailed) as failure:
+        configure(ctx)
+    error = failure.value
+    assert error.host == "lin1" and error.step == "configure"
+    assert f"Ini_setting[{etc}/agent/neutron_hyperv_agent.conf [AGENT] polling_interval]" in error.message
+    assert "(6)" in error.message  # failures plus the change to nova.conf
+    assert "Not a directory" in error.detail
+    summary = json.loads((ctx.dir / "config/lin1/puppet-summary.json").read_text())
+    assert summary["exit_code"] == 6 and len(summary["failed"]) == 1
+    assert (ctx.dir / "config/lin1/puppet-report.yaml").exists()
+
+
+@pytest.mark.slow
+def test_a_catalog_that_does_not_compile_fails_with_puppets_message(linux_node, tmp_path: Path) -> None:
+    etc = linux_node.fresh_dir("plugin-etc-compile")
+    node = node_options(linux_node, etc, data={"hvrt::max_migrations": 0})
+    ctx = make_ctx(tmp_path, node)
+    with pytest.raises(ConfigurationFailed) as failure:
+        configure(ctx)
+    assert "could not run the catalog" in failure.value.message
+    assert "max_migrations" in failure.value.message
+    assert not (etc / "nova.conf").exists()
+    assert json.loads((ctx.dir / "config/lin1/puppet-summary.json").read_text())["exit_code"] == 1
+
+
+@pytest.mark.slow
+def test_secrets_never_reach_the_saved_files(linux_node, tmp_path: Path) -> None:
+    etc = linux_node.fresh_dir("plugin-etc-secret")
+    secret = "Sup3r-Secret-Pw"
+    ctx = make_ctx(tmp_path, node_options(linux_node, etc), secrets=(secret,),
+                   ini={"*": {"nova.conf": {"keystone_authtoken": {"password": secret, "username": "nova"}}}})
+    configure(ctx)
+    assert ini(etc / "nova.conf")["keystone_authtoken"]["password"] == secret
+    for path in ctx.dir.rglob("*"):
+        if path.is_file():
+            assert secret not in path.read_text(errors="replace"), path
+
+
+@pytest.mark.slow
+def test_a_sites_own_code_base_takes_the_place_of_the_module(linux_node, tmp_path: Path) -> None:
+    etc = linux_node.fresh_dir("plugin-etc-site")
+    site = tmp_path / "site-puppet"
+    manifests = site / "modules" / "acme_hyperv" / "manifests"
+    manifests.mkdir(parents=True)
+    (manifests / "init.pp").write_text(
+        "class acme_hyperv (String $config_dir) {\n"
+        "  $ini = lookup('hvrt::ini')\n"
+        "  $scenario = lookup('hvrt::scenario')\n"
+        "  file { \"${config_dir}/acme.txt\":\n"
+        "    content => \"${scenario['name']} debug=${ini['nova.conf']['DEFAULT']['debug']}\\n\",\n"
+        "  }\n"
+        "}\n"
+    )
+    node = node_options(linux_node, etc, module_path=str(site / "modules"), **{"class": "acme_hyperv"},
+                        data={"acme_hyperv::config_dir": str(etc)})
+    record = configure(make_ctx(tmp_path, node))
+    assert record["applied"] == "acme_hyperv" and record["status"] == "changed"
+    assert (etc / "acme.txt").read_text() == "2012r2-vhdx debug=true\n"
+    assert not (etc / "nova.conf").exists()  # the shipped module was not used
+
+    manifest = tmp_path / "site.pp"
+    manifest.write_text(f"file {{ '{etc}/from-manifest.txt': content => lookup('hvrt::scenario')['profile'] }}\n")
+    record = configure(make_ctx(tmp_path / "m", node_options(linux_node, etc, manifest=str(manifest))))
+    assert record["applied"] == "site.pp"
+    assert (etc / "from-manifest.txt").read_text() == "2012r2-vhdx"
+
+
+@pytest.mark.slow
+def test_a_local_installer_is_checked_uploaded_and_named_in_the_data(linux_node, tmp_path: Path) -> None:
+    etc = linux_node.fresh_dir("plugin-etc-msi")
+    msi = tmp_path / "HyperVNovaCompute.msi"
+    msi.write_bytes(b"not really an MSI, but bytes with a known hash\n")
+    digest = hashlib.sha256(msi.read_bytes()).hexdigest().upper()
+    installer = Installer(path=str(msi), sha256=digest.lower(), features=("HyperVNovaCompute",),
+                          properties={"ENABLELOGGING": "1"})
+    ctx = make_ctx(tmp_path, node_options(linux_node, etc), installer=installer)
+    record = configure(ctx)
+    assert record["installer_sha256"] == digest
+    data = json.loads((ctx.dir / "config/lin1/puppet-data.json").read_text())
+    assert data["hvrt::installer_source"] == f"{record['workdir']}/in/installer/HyperVNovaCompute.msi"
+    assert data["hvrt::installer_features"] == ["HyperVNovaCompute"]
+    assert data["hvrt::installer_properties"] == {"ENABLELOGGING": "1"}
+
+    wrong = Installer(path=str(msi), sha256="0" * 64)
+    with pytest.raises(ConfigurationFailed, match="SHA-256"):
+        configure(make_ctx(tmp_path / "wrong", node_options(linux_node, etc), installer=wrong))
+
+
+def test_other_configurators_are_left_alone(tmp_path: Path) -> None:
+    node = Host("hv1", "node", "127.0.0.12", "winrm", configurator="winrm")
+    ctx = make_ctx(tmp_path, node)
+    assert ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=node) is None
+
+
+def test_a_bad_puppet_block_is_a_config_error_before_any_connection(tmp_path: Path) -> None:
+    node = Host("hv1", "node", "127.0.0.12", "winrm", configurator="puppet", options={"puppet": {"modle_path": "x"}})
+    ctx = make_ctx(tmp_path, node)
+    with pytest.raises(ConfigError, match="did you mean 'module_path'"):
+        ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=node)
