@@ -141,9 +141,11 @@ class Lab:
     def node_dir(self, name: str, services: dict[str, str]) -> Path:
         return make_node_dir(self.server, name, services)
 
+    def chown(self, path: Path) -> None:
+        chown_to(self.server, path)
+
     node_host = staticmethod(node_host)
     profiles = staticmethod(legacy_profiles)
-    chown = chown_to
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 the simulated status API of the sandbox."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from hvrt.errors import InfrastructureError
 from hvrt.sandbox.sshd import SshdServer
 
 pytestmark = [pytest.mark.sshd, pytest.mark.slow]
