@@ -16,7 +16,7 @@ show as written (``true`` stays ``true``).
 from __future__ import annotations
 
 import itertools
-import string
+import re
 from typing import Any
 
 from hvrt.config.check import Problems, as_list, as_map, check_keys, did_you_mean, scalar_str
@@ -30,6 +30,7 @@ AXIS_ALIASES = {
     "memory": "memory.mode", "memory_ratio": "memory.dynamic_ratio", "suite": "tempest.suite",
     "concurrency": "tempest.concurrency",
 }
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 NOT_AXES = ("extends", "abstract", "ini", "hosts", "image", "network", "memory", "tempest", "devstack", "timeouts")
 
 
@@ -93,8 +94,7 @@ def _expand_entry(m: LMap, p: Problems) -> list[RawProfile]:
     if template is None or axes is None:
         return []
     name_meta = m.meta_of("name")
-    names = [field for _, field, _, _ in string.Formatter().parse(template) if field is not None]
-    for field in names:
+    for field in PLACEHOLDER.findall(template):
         if field not in axes:
             hint = did_you_mean(field, axes) or f" (axes: {', '.join(axes)})"
             p.error(f"name template uses '{{{field}}}', which is not an axis{hint}", name_meta.source, name_meta.path)
@@ -111,7 +111,7 @@ def _expand_entry(m: LMap, p: Problems) -> list[RawProfile]:
             used[i] = True
         if hit:
             continue
-        name = template.format_map({a: v.label for a, v in chosen.items()})
+        name = PLACEHOLDER.sub(lambda match, c=chosen: c[match.group(1)].label, template)
         described = ", ".join(f"{a}={v.label}" for a, v in chosen.items())
         if name in seen:
             p.error(f"generates the name '{name}' twice ({seen[name]} and {described}); "

@@ -40,7 +40,8 @@ def check_profile(profile: Profile, merged: LMap, defined: Meta, p: Problems,
 
     def err(field: str, message: str) -> None:
         meta = where(field)
-        if not meta.path.startswith(defined.path):
+        own = f"profiles.{profile.name}"
+        if meta.path != own and not meta.path.startswith(own + "."):
             message += f" (in profile '{profile.name}')"
         p.error(message, meta.source, meta.path)
 
