@@ -2,17 +2,25 @@
 the simulated status API of the sandbox."""
 from __future__ import annotations
 
+import functools
+import json
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from hvrt.config.model import RepoOverride
+from hvrt.errors import InfrastructureError
 from hvrt.sandbox.sshd import SshdServer
 
 pytestmark = [pytest.mark.sshd, pytest.mark.slow]
+UP = {"nova-compute": "Running", "neutron-hyperv-agent": "Running"}
 
 
 @pytest.fixture
-def image(controller_sshd: SshdServer, tmp_path: Path) -> str:
+def image(controller_sshd: SshdServer) -> str:
     path = controller_sshd.user_dir / "images-src" / "cirros-0.3.4-x86_64.vhdx.gz"
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(b"not really a vhdx\n" * 64)
@@ -20,22 +28,138 @@ def image(controller_sshd: SshdServer, tmp_path: Path) -> str:
     return f"file://{path}"
 
 
+@pytest.fixture
+def http_images(tmp_path: Path) -> Iterator[str]:
+    """A loopback HTTP server holding image files (the runner's side, like a mirror)."""
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "cirros.vhd.gz").write_bytes(b"vhd bytes " * 100)
+    (tmp_path / "www" / "heat.vhd.gz").write_bytes(b"heat bytes " * 100)
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "www"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def nodes_ctx(make_ctx, lab, profile, services: dict[str, dict[str, str]], **kwargs):
+    dirs = [lab.node_dir(name, state) for name, state in services.items()]
+    settings = kwargs.pop("settings", {})
+    localrc = {"HVRT_SANDBOX_NODES": ",".join(map(str, dirs)), **settings.pop("localrc", {})}
+    ctx = make_ctx(profile, nodes=[lab.node_host(n) for n in services],
+                   settings={"localrc": localrc, **settings}, **kwargs)
+    return ctx, dirs
+
+
+def scan_for_secret(root: Path, secret: str) -> list[str]:
+    return [p.as_posix() for p in root.rglob("*") if p.is_file() and secret in p.read_text(errors="replace")]
+
+
 def test_deploy_vlan_scenario_end_to_end(make_ctx, lab, image: str) -> None:
     profile = lab.profiles(image)["HyperV2012r2_VHDX"]
-    up = {"nova-compute": "Running", "neutron-hyperv-agent": "Running"}
-    dirs = [lab.node_dir(n, up) for n in ("NUCHV12R201", "NUCHV12R202")]
-    ctx = make_ctx(profile, nodes=[lab.node_host("NUCHV12R201"), lab.node_host("NUCHV12R202")],
-                   settings={"localrc": {"HVRT_SANDBOX_NODES": ",".join(map(str, dirs))}})
-    records = ctx.run.pm.hook.hvrt_provision(ctx=ctx)
-    assert {r["check"] for rs in records for r in rs} >= {"reachable", "git", "free_disk"}
+    ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV12R201": UP, "NUCHV12R202": UP},
+                       repos={"nova": RepoOverride("nova", repo="file:///srv/vendor/nova", branch="hyperv-fix")})
+    records = [r for rs in ctx.run.pm.hook.hvrt_provision(ctx=ctx) if rs for r in rs]
+    assert {r["check"]: r["ok"] for r in records} == {"reachable": True, "git": True, "free_disk": True}
     deployment = ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    dest = ctx.state["test_dest"]
     assert deployment.controller == "ctl01"
     assert deployment.password.reveal() == lab.password
+    assert deployment.tempest_conf == f"{dest}/tempest/etc/tempest.conf"
+    assert deployment.workdir == f"{dest}/tempest"
+    assert deployment.extra["sandbox"] is True
+    assert ctx.result.facts["devstack"]["ref"] == "refs/heads/master"
+    # the stand-in saw the repo override of local.conf and the cached image
+    seen = json.loads((dest / "data" / "repos.json").read_text())
+    assert seen["NOVA_REPO"] == "file:///srv/vendor/nova" and seen["NOVA_BRANCH"] == "hyperv-fix"
+    assert (dest / "images" / "cirros-0.3.4-x86_64.vhdx.gz").stat().st_size == 18 * 64
     log = (ctx.dir / "logs/ctl01/stack.sh.log").read_text()
-    assert "stack.sh completed" in log
+    assert "==> step services" in log and "stack.sh completed" in log
+    assert "logs/ctl01/stack.sh.log" in ctx.result.artifacts
+    saved_conf = (ctx.dir / "config/ctl01/local.conf").read_text()
+    assert "ADMIN_PASSWORD=***" in saved_conf and "NOVA_BRANCH=hyperv-fix" in saved_conf
+    health = json.loads((ctx.dir / "logs/ctl01/health.json").read_text())
+    assert sorted(health["nodes"]) == ["NUCHV12R201", "NUCHV12R202"]
+
+
+def test_collection_redacts_every_secret(make_ctx, lab, image: str) -> None:
+    profile = lab.profiles(image)["HyperV2016_VHDX_flat"]
+    ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV1601": UP})
+    ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    # the controller really holds the password in its files
+    assert lab.password in (ctx.state["test_dest"] / "etc" / "nova" / "nova.conf").read_text()
     ctx.run.pm.hook.hvrt_collect(ctx=ctx)
-    saved = sorted(p.relative_to(ctx.dir).as_posix() for p in ctx.dir.rglob("*") if p.is_file())
-    print("\n".join(saved))
-    for path in ctx.dir.rglob("*"):
-        if path.is_file():
-            assert lab.password not in path.read_text(errors="replace"), path
+    nova = (ctx.dir / "config/ctl01/etc/nova/nova.conf").read_text()
+    assert "password = ***" in nova and "stackrabbit:***@" in nova
+    assert (ctx.dir / "config/ctl01/tempest.conf").exists()
+    assert (ctx.dir / "logs/ctl01/devstack/stack.sh.log").exists()
+    assert scan_for_secret(ctx.dir, lab.password) == []
+
+
+def test_failing_stack_sh_raises_with_its_log_tail(make_ctx, lab, image: str) -> None:
+    profile = lab.profiles(image)["HyperV2012r2_VHDX"]
+    ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV12R201": UP, "NUCHV12R202": UP},
+                       settings={"localrc": {"HVRT_SANDBOX_FAIL_AT": "accounts"}})
+    with pytest.raises(InfrastructureError, match=r"stack\.sh failed \(exit 1\)") as info:
+        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    assert info.value.host == "ctl01"
+    assert "ERROR: step accounts failed" in info.value.detail
+    assert "==> step services" in info.value.detail
+    assert "step images" not in (ctx.dir / "logs/ctl01/stack.sh.log").read_text()
+    ctx.run.pm.hook.hvrt_collect(ctx=ctx)  # collection after a failure still works
+    assert (ctx.dir / "logs/ctl01/devstack/stack.sh.log").exists()
+    assert scan_for_secret(ctx.dir, lab.password) == []
+
+
+def test_health_check_fails_when_a_node_compute_service_is_stopped(make_ctx, lab, image: str) -> None:
+    profile = lab.profiles(image)["HyperV2012r2_VHDX"]
+    stopped = {"nova-compute": "Stopped", "neutron-hyperv-agent": "Running"}
+    ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV12R201": UP, "NUCHV12R202": stopped},
+                       settings={"health_timeout": 2, "health_interval": 0.5})
+    with pytest.raises(InfrastructureError, match="NUCHV12R202: nova-compute is enabled/down") as info:
+        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    assert "NUCHV12R201" not in str(info.value)
+
+
+def test_health_check_waits_for_a_late_agent(make_ctx, lab, image: str) -> None:
+    profile = lab.profiles(image)["HyperV2016_OVS_VXLAN_VHDX"]
+    ovs_up = {"nova-compute": "Running", "neutron-ovs-agent": "Running"}
+    late = {"nova-compute": "Running", "neutron-ovs-agent": "Stopped"}
+    ctx, dirs = nodes_ctx(make_ctx, lab, profile, {"NUC01HV2016OVS": ovs_up, "NUC02HV2016OVS": late},
+                          settings={"health_timeout": 20, "health_interval": 0.3})
+    timer = threading.Timer(1.5, lambda: (dirs[1] / "services.json").write_text(json.dumps(ovs_up)))
+    timer.start()
+    try:
+        deployment = ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    finally:
+        timer.cancel()
+    assert deployment.extra["network_url"].startswith("http://127.0.0.1:")
+
+
+def test_images_from_http_and_eol_branch(make_ctx, lab, http_images: str) -> None:
+    profile = lab.profiles(f"{http_images}/cirros.vhd.gz", f"{http_images}/heat.vhd.gz")["HyperV2012r2_VHDX"]
+    ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV12R201": UP, "NUCHV12R202": UP}, branch="stable/newton")
+    ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    dest = ctx.state["test_dest"]
+    assert (dest / "images" / "cirros.vhd.gz").read_bytes() == b"vhd bytes " * 100
+    assert (dest / "images" / "heat.vhd.gz").read_bytes() == b"heat bytes " * 100
+    assert ctx.result.facts["devstack"]["ref"] == "refs/tags/newton-eol"
+    conf = (ctx.dir / "config/ctl01/local.conf").read_text()
+    assert "NOVA_BRANCH=newton-eol" in conf
+    assert f"IMAGE_URLS=file://{dest}/images/cirros.vhd.gz" in conf
+    assert "HVRT_SANDBOX" in conf
+
+
+def test_other_deployer_selected_means_no_action(make_ctx, lab, image: str) -> None:
+    ctx = make_ctx(lab.profiles(image)["HyperV2012r2_VHDX"], nodes=[lab.node_host("N1")],
+                   deploy={"deployer": "somethingelse"})
+    assert ctx.run.pm.hook.hvrt_deploy(ctx=ctx) is None
+    assert ctx.run.pm.hook.hvrt_provision(ctx=ctx) == []
+    assert not ctx._transports
+
+
+def test_preflight_refuses_too_little_disk(make_ctx, lab, image: str) -> None:
+    ctx = make_ctx(lab.profiles(image)["HyperV2012r2_VHDX"], nodes=[lab.node_host("N1")],
+                   settings={"min_free_disk_mb": 10**12})
+    with pytest.raises(InfrastructureError, match="MiB free"):
+        ctx.run.pm.hook.hvrt_provision(ctx=ctx)
