@@ -1,0 +1,76 @@
+"""The git repository of the DevStack stand-in, and its stack.sh run locally."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hvrt.sandbox.devstack_repo import add_commit, build_devstack_repo, sandbox_env
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", "-c", "safe.directory=*", *args], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_devstack_repo(tmp_path_factory.mktemp("ds") / "devstack")
+
+
+def test_branches_and_eol_tags(origin: Path) -> None:
+    refs = git("-C", str(origin), "for-each-ref", "--format=%(refname)").split()
+    assert "refs/heads/master" in refs and "refs/heads/stable/2023.1" in refs
+    assert "refs/tags/newton-eol" in refs
+    assert "refs/heads/stable/newton" not in refs
+    assert git("-C", str(origin), "show", "newton-eol:hvrt-release") == "newton-eol"
+    assert git("-C", str(origin), "show", "stable/2024.1:hvrt-release") == "stable/2024.1"
+    mode = git("-C", str(origin), "ls-tree", "master", "stack.sh").split()[0]
+    assert mode == "100755"
+
+
+def test_add_commit_moves_a_branch(origin: Path) -> None:
+    before = git("-C", str(origin), "rev-parse", "stable/2023.1")
+    after = add_commit(origin, "stable/2023.1", "fix")
+    assert after != before and git("-C", str(origin), "rev-parse", "stable/2023.1") == after
+    assert git("-C", str(origin), "rev-parse", "--abbrev-ref", "HEAD") == "master"
+
+
+def test_sandbox_env_is_shell_safe() -> None:
+    text = sandbox_env(python="/opt/py thon/bin/python3", hvrt_src="/src/it's", tempest="/t/tempest")
+    out = subprocess.run(["bash", "-c", text + 'printf "%s|%s" "$HVRT_PYTHON" "$HVRT_SRC"'],
+                         capture_output=True, text=True, check=True).stdout
+    assert out == "/opt/py thon/bin/python3|/src/it's"
+
+
+def run_stack(clone: Path, dest: Path, extra: str = "") -> subprocess.CompletedProcess[str]:
+    (clone / "local.conf").write_text(
+        "[[local|localrc]]\n"
+        f"DEST={dest}\nHOST_IP=127.0.0.1\nADMIN_PASSWORD=pw-secret-1\nHVRT_SANDBOX_STEP_DELAY=0\n"
+        "NOVA_REPO=file:///vendor/nova\nNOVA_BRANCH='branch with space'\nenable_service n-api\n"
+        f"{extra}\n[[post-config|$NOVA_CONF]]\n[DEFAULT]\nIGNORED_VAR=1\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HVRT_")}
+    return subprocess.run(["./stack.sh"], cwd=clone, capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_stack_sh_honours_local_conf_and_fails_on_request(origin: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(origin), str(clone))
+    dest = tmp_path / "stack"
+    done = run_stack(clone, dest)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads((dest / "data" / "repos.json").read_text()) == {
+        "NOVA_BRANCH": "branch with space", "NOVA_REPO": "file:///vendor/nova"}
+    info = json.loads((dest / ".hvrt-deploy.json").read_text())
+    assert info["compute_url"].startswith("http://127.0.0.1:") and info["auth_url"] is None
+    assert "stack.sh completed" in (dest / "logs" / "stack.sh.log").read_text()
+    assert "IGNORED_VAR" not in (clone / ".localrc.auto").read_text()
+    subprocess.run(["./unstack.sh"], cwd=clone, check=True, capture_output=True, timeout=60)
+    assert not (dest / ".hvrt-deploy.json").exists()
+    failed = run_stack(clone, dest, "HVRT_SANDBOX_FAIL_AT=install")
+    assert failed.returncode == 1
+    log = (dest / "logs" / "stack.sh.log").read_text()
+    assert "ERROR: step install failed" in log and "step config" not in log
