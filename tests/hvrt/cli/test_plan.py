@@ -1,0 +1,95 @@
+"""``hvrt plan`` through the console script: text and JSON, selection, plugin profiles."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "hvrt.yaml"
+ENV = {"HVRT_NODE_PASSWORD": "node-pw", "HVRT_ADMIN_PASSWORD": "admin-pw"}
+
+
+def hvrt(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    script = shutil.which("hvrt")
+    cmd = [script] if script else [sys.executable, "-m", "hvrt.cli.main"]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HVRT_")} | (env or {})
+    return subprocess.run([*cmd, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def plan_json(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    proc = hvrt("plan", "-c", str(EXAMPLE), "--all", "--json", cwd=tmp_path_factory.mktemp("plan"), env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_json_lists_every_scenario_with_its_needs(plan_json: dict) -> None:
+    assert plan_json["release"] == "2024.1-rc1"
+    scenarios = {s["name"]: s for s in plan_json["scenarios"]}
+    assert len(scenarios) == 12 and "base" not in scenarios
+    ovs = scenarios["2012r2-ovs-vxlan"]
+    assert ovs["nodes_needed"] == 2 and ovs["candidate_nodes"] == ["hv-2012r2-a", "hv-2012r2-b"]
+    assert ovs["candidate_controllers"] == ["devstack"]
+    assert ovs["configurators"] == {"hv-2012r2-a": "winrm", "hv-2012r2-b": "winrm"}
+    assert ovs["profile"]["network"]["type"] == "ovs-vxlan" and ovs["profile"]["live_migration"] is True
+    assert ovs["ini_by_node"]["hv-2012r2-b"]["neutron_ovs_agent.conf"]["OVS"]["local_ip"] == "127.0.0.12"
+    assert ovs["ini_by_node"]["hv-2012r2-b"]["nova.conf"]["DEFAULT"] == {
+        "debug": "True", "allow_resize_to_same_host": "False"}
+    assert set(ovs["profile"]["tempest"]["list_files"]) == {"include", "exclude", "isolated"}
+    dm = scenarios["2016-dynamic-memory"]["profile"]
+    assert dm["memory"] == {"mode": "dynamic", "dynamic_ratio": 1.5} and dm["vm_generation"] == 2
+    assert "node-pw" not in json.dumps(plan_json) and "admin-pw" not in json.dumps(plan_json)
+
+
+def test_text_form(tmp_path: Path) -> None:
+    proc = hvrt("plan", "-c", str(EXAMPLE), "-p", "2012-vhdx", "-p", "2012r2-vhd-fixed-nocow", cwd=tmp_path, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("release 2024.1-rc1: 2 scenario(s) from ")
+    assert out.index("\n2012r2-vhd-fixed-nocow - ") < out.index("\n2012-vhdx - ")  # config order
+    assert "  nodes:           2 of hv-2012r2-a, hv-2012r2-b (labelled os: 2012r2)\n" in out
+    assert "  image:           vhd/fixed, no copy-on-write (" in out
+    assert "  live migration:  yes\n" in out
+    assert "  hyper-v:         utils api v1, VM generation 1, RemoteFX no\n" in out
+    assert "  tempest:         suite images, concurrency 4, attempts 2 (include-tests-images.txt)\n" in out
+    assert "      nova.conf [hyperv] force_hyperv_utils_v1 = True\n" in out
+
+
+def test_default_selection_is_include_default(tmp_path: Path) -> None:
+    proc = hvrt("plan", "-c", str(EXAMPLE), "--json", cwd=tmp_path, env=ENV)
+    names = [s["name"] for s in json.loads(proc.stdout)["scenarios"]]
+    assert names == ["2012r2-vhdx", "2012r2-vhd-fixed-nocow", "2012-vhdx", "2012r2-ovs-vxlan"]
+
+
+def test_unknown_profile_and_missing_secret_exit_2(tmp_path: Path) -> None:
+    proc = hvrt("plan", "-c", str(EXAMPLE), "-p", "2012r2-vhdk", cwd=tmp_path, env=ENV)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == ("hvrt: error: unknown profile '2012r2-vhdk' (did you mean '2012r2-vhdx'?); "
+                                   "`hvrt profiles` lists them")
+    proc = hvrt("plan", "-c", str(EXAMPLE), cwd=tmp_path, env={"HVRT_NODE_PASSWORD": "x"})
+    assert proc.returncode == 2
+    assert "release.password: environment variable HVRT_ADMIN_PASSWORD is not set" in proc.stderr
+
+
+def test_profiles_contributed_by_a_plugin_are_planned(tmp_path: Path) -> None:
+    (tmp_path / "hvrt_extra_profiles.py").write_text(textwrap.dedent("""\
+        import hvrt
+
+        @hvrt.hookimpl
+        def hvrt_profiles(config):
+            return [{"name": "from-plugin", "extends": "base", "os": "2016", "node_count": 2,
+                     "include_default": False}]
+        """))
+    env = {**ENV, "HVRT_PLUGINS": "hvrt_extra_profiles", "PYTHONPATH": str(tmp_path)}
+    proc = hvrt("plan", "-c", str(EXAMPLE), "-p", "from-plugin", "--json", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    (scenario,) = json.loads(proc.stdout)["scenarios"]
+    assert scenario["candidate_nodes"] == ["hv-2016-a", "hv-2016-b"] and scenario["nodes_needed"] == 2
+    assert scenario["profile"]["extends"] == ["base"]
+    assert scenario["profile"]["tempest"]["concurrency"] == 4  # inherited from the file's base
