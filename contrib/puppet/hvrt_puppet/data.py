@@ -8,6 +8,7 @@ change what the manifest does. Site code bases read the same keys with
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hvrt.config.model import Host, Installer, Profile
@@ -22,6 +23,23 @@ hierarchy:
   - name: "hvrt scenario data"
     path: "hvrt.json"
 """
+
+
+SECRET_KEY = re.compile(r"password|passwd|secret|token|credential|private_key", re.IGNORECASE)
+"""Keys whose values are masked in the copy of the data kept with the results
+(the module's ``secret_pattern`` treats the same keys as sensitive)."""
+MASK = "***"
+
+
+def masked(value: Any, key: str = "") -> Any:
+    """A copy of the data fit for the results folder: password-like keys masked."""
+    if isinstance(value, dict):
+        return {k: masked(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v, key) for v in value]
+    if value is not None and SECRET_KEY.search(key.rsplit("::", 1)[-1]):
+        return MASK
+    return value
 
 
 def ini_value(value: object) -> str | None:

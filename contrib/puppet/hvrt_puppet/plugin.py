@@ -46,20 +46,23 @@ def _installer(ctx: ScenarioContext) -> tuple[Path | None, str | None]:
 
 
 def _save(ctx: ScenarioContext, node: str, result: CommandResult | None, fetched: Fetched,
-          summary: ApplySummary, data: dict[str, Any]) -> str:
+          summary: ApplySummary, data: dict[str, Any]) -> dict[str, str | None]:
+    """Keep Puppet's evidence in ``config/<node>/``; returns the report and summary paths."""
     folder = f"config/{node}"
-    ctx.save(f"{folder}/puppet-data.json", hiera.dumps(data))
+    ctx.save(f"{folder}/puppet-data.json", hiera.dumps(hiera.masked(data)))
     if result is not None:
         ctx.save(f"{folder}/puppet-output.log", result.stdout + ("\n" + result.stderr if result.stderr else ""))
+    report = None
     if fetched.report is not None:
-        ctx.save(f"{folder}/puppet-report.yaml", fetched.report)
+        report = f"{folder}/puppet-report.yaml"
+        ctx.save(report, fetched.report)
     if fetched.log is not None:
         ctx.save(f"{folder}/puppet-log.json", fetched.log)
     if fetched.resources is not None:
         ctx.save(f"{folder}/puppet-resources.txt", fetched.resources)
     target = f"{folder}/puppet-summary.json"
     ctx.save(target, json.dumps(summary.to_dict(), indent=2) + "\n")
-    return target
+    return {"report": report, "summary": target}
 
 
 def _failure(node: str, summary: ApplySummary, result: CommandResult, redact: Any) -> ConfigurationFailed:
@@ -106,7 +109,8 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
         "exit_code": summary.exit_code,
         "changed_resources": summary.changed,
         "resources": summary.total,
-        "report": saved,
+        "report": saved["report"],
+        "summary": saved["summary"],
         "applied": str(options.manifest.name) if options.manifest else options.class_name,
         "installer_sha256": digest,
         "workdir": str(run.workdir),

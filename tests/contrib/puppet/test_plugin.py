@@ -16,12 +16,13 @@ from pathlib import Path
 import hvrt_puppet.plugin
 import pytest
 
-from hvrt.config.model import Config, Host, Installer, Profile, Release, Scenario
-from hvrt.context import RunContext, ScenarioContext
+import hvrt
+from hvrt.config.model import Config, Host, Installer, Profile, Release, Scenario, Secret
+from hvrt.context import Deployment, RunContext, ScenarioContext
 from hvrt.errors import ConfigError, ConfigurationFailed
 from hvrt.plugins import create_plugin_manager
 from hvrt.redact import Redactor
-from hvrt.results import ScenarioResult
+from hvrt.results import ScenarioResult, TestCase, TestStatus
 
 pytestmark = [pytest.mark.puppet, pytest.mark.skipif(shutil.which("puppet") is None, reason="needs puppet")]
 
@@ -67,7 +68,7 @@ def node_options(linux_node, etc: Path, **more: object) -> Host:
     return linux_node.host_with(**options)
 
 
-def ini(path: Path) -> dict[str, dict[str, str]]:
+def ini_file(path: Path) -> dict[str, dict[str, str]]:
     parser = configparser.RawConfigParser(default_section="\0")
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     parser.read(path, encoding="utf-8")
@@ -81,10 +82,10 @@ def test_configures_the_node_then_finds_nothing_to_change(linux_node, tmp_path: 
 
     record = configure(ctx)
     assert record["configurator"] == "puppet" and record["status"] == "changed" and record["exit_code"] == 2
-    assert ini(etc / "nova.conf") == {
+    assert ini_file(etc / "nova.conf") == {
         "DEFAULT": {"debug": "true", "allow_resize_to_same_host": "false"}, "hyperv": {"vswitch_name": "external"},
     }
-    assert ini(etc / "neutron_hyperv_agent.conf") == {"SECURITYGROUP": {"enable_security_group": "true"}}
+    assert ini_file(etc / "neutron_hyperv_agent.conf") == {"SECURITYGROUP": {"enable_security_group": "true"}}
     assert f"Ini_setting[{etc}/nova.conf [DEFAULT] debug]" in record["changed_resources"]
 
     saved = {p.relative_to(ctx.dir).as_posix() for p in ctx.dir.rglob("*") if p.is_file()}
@@ -142,7 +143,7 @@ def test_secrets_never_reach_the_saved_files(linux_node, tmp_path: Path) -> None
     ctx = make_ctx(tmp_path, node_options(linux_node, etc), secrets=(secret,),
                    ini={"*": {"nova.conf": {"keystone_authtoken": {"password": secret, "username": "nova"}}}})
     configure(ctx)
-    assert ini(etc / "nova.conf")["keystone_authtoken"]["password"] == secret
+    assert ini_file(etc / "nova.conf")["keystone_authtoken"]["password"] == secret
     for path in ctx.dir.rglob("*"):
         if path.is_file():
             assert secret not in path.read_text(errors="replace"), path
@@ -209,3 +210,76 @@ def test_a_bad_puppet_block_is_a_config_error_before_any_connection(tmp_path: Pa
     ctx = make_ctx(tmp_path, node)
     with pytest.raises(ConfigError, match="did you mean 'module_path'"):
         ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=node)
+
+
+# ------------------------------------------------------------- through the engine
+
+
+class StandIn:
+    """Deploy and test stages for these runs: the configure stage is what is under test."""
+
+    @hvrt.hookimpl
+    def hvrt_deploy(self, ctx: ScenarioContext) -> Deployment:
+        return Deployment(ctx.controller.name, "http://127.0.0.1:5000/v3", "admin", Secret("unused-pw", "test"))
+
+    @hvrt.hookimpl
+    def hvrt_run_tests(self, ctx: ScenarioContext, deployment: Deployment) -> list[TestCase]:
+        return [TestCase("tempest.api.compute.test_a.T.test_ok[id-1]", TestStatus.PASSED, 0.01, ["passed"])]
+
+
+def run_config(linux_node, etc: Path, ini: dict, **puppet: object) -> str:
+    host = node_options(linux_node, etc, **puppet)
+    node = {"address": host.address, "transport": host.transport, "labels": {"os": "2016"},
+            "configurator": "puppet", "puppet": host.options["puppet"]}
+    for key in ("port", "user", "key_file"):
+        if getattr(host, key) is not None:
+            node[key] = getattr(host, key)
+    if "ssh" in host.options:
+        node["ssh"] = host.options["ssh"]
+    config = {
+        "lab": {"controllers": {"ctl1": {"address": "127.0.0.1", "transport": "local"}}, "nodes": {"lin1": node}},
+        "release": {"name": "puppetrel"},
+        "plugins": ["puppet"],
+        "profiles": {"2016-puppet": {"os": "2016", "hosts": ["lin1"], "ini": ini}},
+    }
+    return json.dumps(config, indent=2) + "\n"
+
+
+@pytest.mark.slow
+def test_a_run_with_configurator_puppet_configures_the_node_and_keeps_the_report(
+    linux_node, hvrt_config, hvrt_run
+) -> None:
+    etc = linux_node.fresh_dir("engine-etc")
+    ini = {"lin1": {"nova.conf": {"DEFAULT": {"debug": "true"},
+                                  "keystone_authtoken": {"password": "engine-pass-7c1"}}}}
+    cfg = hvrt_config(run_config(linux_node, etc, ini))
+    outcome = hvrt_run(cfg, profiles=["2016-puppet"], plugins=[("standin", StandIn())])
+    assert outcome.exit_code == 0, outcome.summary.to_dict()
+    assert ini_file(etc / "nova.conf")["DEFAULT"] == {"debug": "true"}
+    assert [c.node.name for c in outcome.calls.of("hvrt_configure_node")] == ["lin1"]
+
+    scenario = outcome.run_dir / "2016-puppet"
+    record = json.loads((scenario / "results.json").read_text())["facts"]["configure"]["lin1"]
+    assert record["configurator"] == "puppet" and record["status"] == "changed"
+    assert record["report"] == "config/lin1/puppet-report.yaml"
+    assert "status: changed" in (scenario / record["report"]).read_text()
+    data = json.loads((scenario / "config/lin1/puppet-data.json").read_text())
+    assert data["hvrt::ini"]["nova.conf"]["keystone_authtoken"]["password"] == "***"
+    puppet_files = list((scenario / "config/lin1").glob("puppet-*"))
+    assert len(puppet_files) >= 5
+    assert not [p for p in puppet_files if "engine-pass-7c1" in p.read_text(errors="replace")]
+
+
+@pytest.mark.slow
+def test_a_failed_resource_fails_the_scenario_in_the_configure_stage(linux_node, hvrt_config, hvrt_run) -> None:
+    etc = linux_node.fresh_dir("engine-etc-fail")
+    (etc / "agent").write_text("a file where a folder should be\n")
+    ini = {"lin1": {"agent/neutron_hyperv_agent.conf": {"AGENT": {"polling_interval": "2"}}}}
+    cfg = hvrt_config(run_config(linux_node, etc, ini))
+    outcome = hvrt_run(cfg, profiles=["2016-puppet"], plugins=[("standin", StandIn())])
+    assert outcome.exit_code == 3
+    scenario = outcome.summary.scenarios[0]
+    assert scenario.status.value == "error"
+    assert scenario.stage("configure").status == "failed" and scenario.stage("deploy").status == "skipped"
+    assert f"Ini_setting[{etc}/agent/neutron_hyperv_agent.conf [AGENT] polling_interval]" in scenario.error
+    assert (outcome.run_dir / "2016-puppet" / "config/lin1/puppet-report.yaml").exists()
