@@ -51,6 +51,7 @@ class RunnerSettings:
     run_timeout: float = 14400.0
     test_path: str | None = None
     top_dir: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any]) -> RunnerSettings:
@@ -60,6 +61,7 @@ class RunnerSettings:
             run_timeout=float(raw.get("run_timeout", cls.run_timeout)),
             test_path=raw.get("test_path"),
             top_dir=raw.get("top_dir"),
+            env=tuple((str(k), str(v)) for k, v in (raw.get("env") or {}).items()),
         )
 
 
@@ -80,7 +82,7 @@ class TempestRunner:
         self.conf_source = posixpath.join(base, f"{ctx.name}.etc")
         self.conf_path = posixpath.join(self.workspace, "etc", "tempest.conf")
         # Tempest's plugin loader caches entry points under $XDG_CACHE_HOME (else ~/.cache)
-        self.env = {"XDG_CACHE_HOME": posixpath.join(base, ".cache")}
+        self.env = {"XDG_CACHE_HOME": posixpath.join(base, ".cache"), **dict(self.settings.env)}
         self.attempts: list[Attempt] = []
         self._local = Path(tempfile.mkdtemp(prefix="hvrt-tempest-"))
         ctx.redactor.add(deployment.password.reveal())

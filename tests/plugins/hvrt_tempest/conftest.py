@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pwd
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from hvrt.redact import Redactor
 from hvrt.results import ScenarioResult
 from hvrt.sandbox import venvs
 from hvrt.sandbox.keystone import KeystoneServer, write_tempest_conf
+from hvrt.sandbox.sshd import SshdServer, sshd_available
 
 KEYSTONE_ADDRESS = "127.0.0.61"
+SSHD_ADDRESS = "127.0.0.65"
 DATA = Path(__file__).resolve().parents[2] / "data"
 SAMPLE_SUITE = DATA / "subunit" / "suite"
 LEGACY = Path("/work/shared/fixtures/legacy-cloudbase")
@@ -84,9 +87,10 @@ def make_context(
     profile: dict[str, Any] | None = None,
     config_path: Path | None = None,
     secrets_: tuple[Secret, ...] = (),
+    controller: Host | None = None,
 ) -> ScenarioContext:
-    """A ScenarioContext with a ``local`` controller, built without the engine."""
-    controller = Host(name="controller", role="controller", address="127.0.0.1", transport="local")
+    """A ScenarioContext (with a ``local`` controller unless given), built without the engine."""
+    controller = controller or Host(name="controller", role="controller", address="127.0.0.1", transport="local")
     prof = Profile(name="identity", tempest=suite, **(profile or {}))
     config = Config(
         path=str(config_path or tmp_path / "hvrt.yaml"),
@@ -110,6 +114,21 @@ def make_context(
         run=run, scenario=scenario, nodes=[], controller=controller, dir=folder,
         result=ScenarioResult(name=scenario.name), log=logging.getLogger("hvrt.test.tempest"),
     )
+
+
+@pytest.fixture(scope="session")
+def ssh_controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
+    """The controller as a lab host reached over real SSH (a loopback OpenSSH server
+    logging in as the current user, who owns the Tempest venv)."""
+    if not sshd_available():
+        pytest.skip("OpenSSH server not installed")
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    with SshdServer(tmp_path_factory.mktemp("sshd"), SSHD_ADDRESS, user=user) as server:
+        yield Host(
+            name="controller", role="controller", address=server.address, transport="ssh",
+            port=server.port, user=server.user, key_file=str(server.client_key),
+            options={"ssh": {"known_hosts": str(server.known_hosts), "allow_agent": False}},
+        )
 
 
 @pytest.fixture
@@ -142,7 +161,10 @@ def sample_deployment(tmp_path: Path, cloud_venvs: None) -> Deployment:
 @pytest.fixture
 def sample_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Runner settings pointing the workspace at the sample suite, with a fresh
-    folder for its once-only failures."""
-    monkeypatch.setenv("HVRT_SAMPLE_STATE", str(tmp_path / "sample-state"))
+    folder for its once-only failures (passed in the Tempest commands' environment)."""
+    monkeypatch.delenv("HVRT_SAMPLE_STATE", raising=False)
     monkeypatch.delenv("HVRT_SAMPLE_BROKEN", raising=False)
-    return {"test_path": str(SAMPLE_SUITE / "hvrt_sample"), "top_dir": str(SAMPLE_SUITE)}
+    return {
+        "test_path": str(SAMPLE_SUITE / "hvrt_sample"), "top_dir": str(SAMPLE_SUITE),
+        "env": {"HVRT_SAMPLE_STATE": str(tmp_path / "sample-state")},
+    }

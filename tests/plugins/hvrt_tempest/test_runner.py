@@ -15,7 +15,7 @@ import subunit
 import testtools
 from hvrt_tempest.runner import TempestRunner
 
-from hvrt.config.model import TempestSuite
+from hvrt.config.model import Host, TempestSuite
 from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import TestRunError
 from hvrt.results import TestStatus
@@ -190,6 +190,30 @@ def test_scenario_flags_reach_the_saved_conf_without_secrets(
     for path in ctx.dir.rglob("*"):
         if path.is_file():
             assert b"sample-password-1" not in path.read_bytes(), path
+
+
+@pytest.mark.sshd
+def test_runs_over_ssh_like_on_a_real_controller(
+    scenario_factory: Factory, sample_deployment: Deployment, sample_settings: dict[str, Any], ssh_controller: Host
+) -> None:
+    ctx = scenario_factory(
+        suite=TempestSuite(include=("hvrt_sample.checks.",), concurrency=2, max_attempts=2),
+        deployment=sample_deployment, settings=sample_settings, controller=ssh_controller,
+    )
+    try:
+        cases = TempestRunner(ctx, sample_deployment).run()
+        assert type(ctx.transport("controller")).__name__ == "SSHTransport"
+    finally:
+        ctx.close_transports()
+    assert statuses(cases) == {
+        "hvrt_sample.checks.Arithmetic.test_addition": "passed",
+        "hvrt_sample.checks.Arithmetic.test_ordering": "passed",
+        "hvrt_sample.checks.Known.test_known_bug": "xfail",
+        "hvrt_sample.checks.Unavailable.test_feature_missing": "skipped",
+        BROKEN: "failed",
+        FLAKY: "flaky",
+    }
+    assert subunit_stats(ctx.dir / "tempest.subunit") == {"total": 8, "passed": 4, "failed": 3, "skipped": 1}
 
 
 @pytest.mark.slow
