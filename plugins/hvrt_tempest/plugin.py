@@ -1,20 +1,24 @@
 """Hook implementations of the Tempest runner plugin.
 
-``hvrt_run_tests`` runs the scenario's suite on the controller (see
+``hvrt_configure`` warns about unknown ``settings: tempest:`` keys; ``hvrt_run_tests`` runs the scenario's suite on the controller (see
 :mod:`hvrt_tempest.runner`); ``hvrt_collect`` fetches Tempest's own log from the
 scenario's workspace, also after a failed test stage.
 """
 from __future__ import annotations
 
+import logging
 import posixpath
 import tempfile
 from pathlib import Path
 
 from hvrt import hookimpl
+from hvrt.config.model import Config
 from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import HvrtError
 from hvrt.results import TestCase
-from hvrt_tempest.runner import PLUGIN, TempestRunner
+from hvrt_tempest.runner import PLUGIN, TempestRunner, unknown_settings
+
+log = logging.getLogger("hvrt.tempest")
 
 
 def collect_tempest_log(ctx: ScenarioContext) -> None:
@@ -31,6 +35,13 @@ def collect_tempest_log(ctx: ScenarioContext) -> None:
             ctx.log.warning("no Tempest log collected from %s: %s", state["controller"], exc)
             return
         ctx.save(f"logs/{state['controller']}/tempest.log", local.read_text(encoding="utf-8", errors="replace"))
+
+
+@hookimpl
+def hvrt_configure(config: Config) -> None:
+    # Unknown keys are reported, not fatal: a typo must not stop a long release run.
+    for message in unknown_settings(config.plugin_settings(PLUGIN)):
+        log.warning("%s: %s", config.path, message)
 
 
 @hookimpl
