@@ -41,8 +41,9 @@ def read_lab(lab: LMap, p: Problems, store: SecretStore, base_dir: Path) -> tupl
             host = _read_host(name, role, body, hosts, p, store, base_dir)
             if host is not None:
                 groups[group][name] = host
+    nodes_map = lab.get("nodes")
     for name in groups["controllers"].keys() & groups["nodes"].keys():
-        meta = as_map(lab.get("nodes"), lab.meta_of("nodes"), p).meta_of(name)  # type: ignore[union-attr]
+        meta = nodes_map.meta_of(name)  # both groups read, so ``nodes`` is a mapping
         p.error("a host cannot be both a controller and a node", meta.key_source, meta.path)
     return groups["controllers"], groups["nodes"]
 
