@@ -6,7 +6,8 @@ only its user can read): a master config whose file roots are the shipped Salt t
 pillar, and a roster with the node's address, user, key or password. The roster
 entry sets ``set_path`` to the usual system PATH unless the config says otherwise
 (salt-ssh's shim cannot find Python on a bare ``sh`` PATH). The host key is checked
-against ``salt.known_hosts`` when given.
+against ``salt.known_hosts`` when given. Salt's thin tarball is cached under
+``$HVRT_CACHE/salt-ssh/<node>`` (default ``~/.cache/hvrt``): only the first call builds it.
 """
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ from hvrt_saltstack.outcome import ApplyOutcome, summarize
 from hvrt_saltstack.pillar import PILLAR_TOP, pillar_file
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def thin_cache(node: str) -> Path:
+    """Salt's cache folder for salt-ssh calls to one node, kept between calls because
+    building the thin tarball there takes ~15 s. One per node, so scenarios running at
+    the same time never build into the same folder. Pillar and job returns do not stay
+    there: ``minion_data_cache`` is off and the job folders are removed after each call."""
+    base = os.environ.get("HVRT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "hvrt")
+    folder = Path(base) / "salt-ssh" / safe_name(node)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
 
 
 def _private_write(path: Path, text: str) -> None:
@@ -69,7 +81,13 @@ class SaltSsh(Applier):
         if (self.folder / "extra_root").is_dir():
             roots.append(str(self.folder / "extra_root"))
         config: dict[str, Any] = {
-            "root_dir": str(self.folder / "root"),
+            # no root_dir: Salt would put it in front of cachedir too
+            "cachedir": str(thin_cache(self.node.name)),
+            "pki_dir": str(self.folder / "root" / "pki"),
+            "sock_dir": str(self.folder / "root" / "sock"),
+            "pidfile": str(self.folder / "root" / "master.pid"),
+            "minion_data_cache": False,
+            "job_cache": False,
             "file_roots": {self.options.saltenv: roots},
             "pillar_roots": {self.options.saltenv: [str(self.folder / "pillar")]},
             "roster_file": str(self.folder / "roster"),
@@ -114,3 +132,6 @@ class SaltSsh(Applier):
 
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+        cache = thin_cache(self.node.name)
+        for leftover in ("jobs", "minions", "proc"):  # salt-ssh stores returns whatever job_cache says
+            shutil.rmtree(cache / leftover, ignore_errors=True)
