@@ -15,7 +15,7 @@ from typing import Any
 import hvrt
 from hvrt.config.model import Host
 from hvrt.context import ScenarioContext
-from hvrt.errors import ConfigurationFailed
+from hvrt.errors import ConfigurationFailed, InfrastructureError
 from hvrt.transport.base import CommandResult
 from hvrt_puppet import data as hiera
 from hvrt_puppet.apply import Fetched, PuppetApply, sha256_of
@@ -94,7 +94,13 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
         run.stage(data, msi)
         run.upload(ctx.call_timeout(max(SMALL_CALL, options.timeout / 4)))
         ctx.log.info("puppet apply on %s (%s)", node.name, options.manifest or options.class_name)
-        result = run.run(ctx.call_timeout(options.timeout))
+        try:
+            result = run.run(ctx.call_timeout(options.timeout))
+        except InfrastructureError as exc:  # the transport could not start or follow it
+            raise ConfigurationFailed(
+                f"cannot run {options.puppet!r} (is the Puppet agent installed? set puppet.puppet): "
+                f"{exc.message}", host=node.name, step="configure", detail=exc.detail,
+            ) from None
         fetched = run.fetch(ctx.call_timeout(SMALL_CALL))
     finally:
         for problem in run.cleanup(ctx.call_timeout(SMALL_CALL)):

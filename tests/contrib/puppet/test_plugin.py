@@ -283,3 +283,40 @@ def test_a_failed_resource_fails_the_scenario_in_the_configure_stage(linux_node,
     assert scenario.stage("configure").status == "failed" and scenario.stage("deploy").status == "skipped"
     assert f"Ini_setting[{etc}/agent/neutron_hyperv_agent.conf [AGENT] polling_interval]" in scenario.error
     assert (outcome.run_dir / "2016-puppet" / "config/lin1/puppet-report.yaml").exists()
+
+
+# ----------------------------------------------------- a Windows node (simulated)
+
+
+@pytest.fixture
+def simulated_windows_node(tmp_path: Path):
+    pytest.importorskip("hvrt_winrm")
+    from hvrt.sandbox.wsman import SimulatedNode
+
+    node = SimulatedNode("hv-win", "127.0.0.62", 0, tmp_path / "hv-win", users={"Administrator": "Sim-Pass-4d2"})
+    node.start()
+    yield node
+    node.stop()
+
+
+def test_on_a_windows_node_without_puppet_the_code_is_uploaded_and_the_failure_is_plain(
+    simulated_windows_node, tmp_path: Path
+) -> None:
+    """The simulated Hyper-V node speaks real WS-Management but runs no Puppet: this
+    checks the Windows side up to starting Puppet (paths, upload over WinRM, the error)."""
+    sim = simulated_windows_node
+    node = Host("hv-win", "node", sim.address, "winrm", user="Administrator", password=Secret("Sim-Pass-4d2", "test"),
+                configurator="puppet", options={"winrm": {"port": sim.port, "ca_bundle": sim.ca_bundle,
+                                                          "scheme": sim.scheme},
+                                                "puppet": {"keep_workdir": True}})
+    ctx = make_ctx(tmp_path, node)
+    ctx.run.pm = create_plugin_manager(enabled=("winrm",), extra=[("puppet", hvrt_puppet.plugin)])
+    with pytest.raises(ConfigurationFailed) as failure:
+        configure(ctx)
+    assert "puppet.bat" in failure.value.message and "is the Puppet agent installed" in failure.value.message
+    uploaded = sim.model.path(r"C:\ProgramData\hvrt\puppet\in")
+    assert (uploaded / "site.pp").read_text() == "include hvrt\n"
+    assert (uploaded / "modules0" / "hvrt" / "manifests" / "install.pp").is_file()
+    data = json.loads((uploaded / "data" / "hvrt.json").read_text())
+    assert data["hvrt::ini"] == {"nova.conf": {"DEFAULT": {"debug": "true"}}}  # the "*" entry only
+    assert data["hvrt::scenario"]["node"] == "hv-win"
