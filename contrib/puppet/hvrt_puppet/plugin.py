@@ -15,7 +15,7 @@ from typing import Any
 import hvrt
 from hvrt.config.model import Host
 from hvrt.context import ScenarioContext
-from hvrt.errors import ConfigurationFailed, InfrastructureError
+from hvrt.errors import ConfigurationFailed, InfrastructureError, RemoteTimeout
 from hvrt.transport.base import CommandResult
 from hvrt_puppet import data as hiera
 from hvrt_puppet.apply import Fetched, PuppetApply, sha256_of
@@ -96,15 +96,21 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
         ctx.log.info("puppet apply on %s (%s)", node.name, options.manifest or options.class_name)
         try:
             result = run.run(ctx.call_timeout(options.timeout))
-        except InfrastructureError as exc:  # the transport could not start or follow it
+        except RemoteTimeout as exc:
             raise ConfigurationFailed(
-                f"cannot run {options.puppet!r} (is the Puppet agent installed? set puppet.puppet): "
-                f"{exc.message}", host=node.name, step="configure", detail=exc.detail,
+                f"puppet apply did not finish: {exc.message}", host=node.name, step="configure",
+            ) from None
+        except InfrastructureError as exc:  # the transport could not start it
+            raise ConfigurationFailed(
+                ctx.redactor.literals(f"cannot run {options.puppet!r} (is the Puppet agent installed? "
+                                      f"set puppet.puppet): {exc.message}"),
+                host=node.name, step="configure", detail=ctx.redactor.literals(exc.detail),
             ) from None
         fetched = run.fetch(ctx.call_timeout(SMALL_CALL))
     finally:
         for problem in run.cleanup(ctx.call_timeout(SMALL_CALL)):
             ctx.log.warning("puppet on %s: %s", node.name, ctx.redactor.literals(problem))
+    assert result is not None
     summary = summarize(result.exit_code, fetched.report, fetched.log)
     saved = _save(ctx, node.name, result, fetched, summary, data)
     if not summary.ok:

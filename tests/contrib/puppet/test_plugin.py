@@ -199,6 +199,15 @@ def test_a_local_installer_is_checked_uploaded_and_named_in_the_data(linux_node,
         configure(make_ctx(tmp_path / "wrong", node_options(linux_node, etc), installer=wrong))
 
 
+@pytest.mark.slow
+def test_puppet_past_its_timeout_is_a_configuration_error(linux_node, tmp_path: Path) -> None:
+    etc = linux_node.fresh_dir("plugin-etc-timeout")
+    ctx = make_ctx(tmp_path, node_options(linux_node, etc, timeout=0.5))
+    with pytest.raises(ConfigurationFailed, match="puppet apply did not finish") as failure:
+        configure(ctx)
+    assert failure.value.host == "lin1"
+
+
 def test_other_configurators_are_left_alone(tmp_path: Path) -> None:
     node = Host("hv1", "node", "127.0.0.12", "winrm", configurator="winrm")
     ctx = make_ctx(tmp_path, node)
