@@ -99,3 +99,124 @@ def saltkit() -> SimpleNamespace:
         pytest.skip("salt is not installed")
     return SimpleNamespace(lab_yaml=lab_yaml, env=hvrt_env, run=salt_command,
                            master_config=write_master_config, sls=sls, secret=SECRET)
+
+
+class SaltCluster:
+    """A real salt-master on 127.0.0.1 and two minions (``runner1``, ``runner2``).
+
+    Everything lives in one short temporary folder (Salt's IPC socket paths must stay
+    short); the master accepts the minions' keys by itself. Processes are started in
+    their own session and stopped by their group id.
+    """
+
+    MINIONS = ("runner1", "runner2")
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.master_dir = folder / "master"
+        self.srv = folder / "srv"
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def master_config(self) -> Path:
+        return self.master_dir / "master"
+
+    def write_configs(self) -> None:
+        import getpass
+        import socket
+
+        from hvrt_saltstack.applier import FILE_ROOT
+
+        ports = []
+        for _ in range(2):
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                ports.append(sock.getsockname()[1])
+        publish, ret = ports
+        user = getpass.getuser()
+        (self.srv / "orch").mkdir(parents=True, exist_ok=True)
+        self.master_dir.mkdir(parents=True, exist_ok=True)
+        master = {
+            "interface": "127.0.0.1", "publish_port": publish, "ret_port": ret, "user": user,
+            "root_dir": str(self.master_dir), "auto_accept": True, "worker_threads": 2,
+            "file_roots": {"base": [str(FILE_ROOT), str(self.srv)]},
+            "log_level_logfile": "info", "loop_interval": 1,
+        }
+        self.master_config.write_text(json.dumps(master, indent=2) + "\n")
+        for name in self.MINIONS:
+            conf = self.folder / name
+            conf.mkdir(exist_ok=True)
+            minion = {
+                "id": name, "master": "127.0.0.1", "master_port": ret, "publish_port": publish,
+                "user": user, "root_dir": str(conf), "acceptance_wait_time": 1,
+                "random_startup_delay": 0, "log_level_logfile": "info", "multiprocessing": True,
+            }
+            (conf / "minion").write_text(json.dumps(minion, indent=2) + "\n")
+
+    def _spawn(self, argv: list[str]) -> None:
+        log = open(self.folder / f"{argv[0]}-{len(self.procs)}.out", "wb")  # noqa: SIM115
+        tool = shutil.which(argv[0], path=os.path.dirname(sys.executable)) or argv[0]
+        self.procs.append(subprocess.Popen([tool, *argv[1:]], stdout=log, stderr=subprocess.STDOUT,
+                                           env=hvrt_env(), start_new_session=True))
+        log.close()
+
+    def start(self) -> SaltCluster:
+        self.write_configs()
+        self._spawn(["salt-master", "-c", str(self.master_dir), "-l", "warning"])
+        for name in self.MINIONS:
+            self._spawn(["salt-minion", "-c", str(self.folder / name), "-l", "warning"])
+        import time
+
+        deadline = time.monotonic() + 90
+        answered: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            done = self.salt(["*", "test.ping"], timeout=30, wait=3)
+            try:
+                answered = json.loads(done.stdout or "{}")
+            except ValueError:
+                answered = {}
+            if all(answered.get(m) is True for m in self.MINIONS):
+                return self
+            time.sleep(1)
+        self.stop()
+        raise RuntimeError(f"salt minions did not answer: {answered}")
+
+    def salt(self, args: list[str], timeout: float = 120, wait: int = 60) -> subprocess.CompletedProcess[str]:
+        return salt_command(["salt", "-c", str(self.master_dir), "--out", "json", "--static",
+                             "--log-level", "error", "-t", str(wait), *args], timeout=timeout)
+
+    def orchestrate(self, sls_name: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return salt_command(["salt-run", "-c", str(self.master_dir), "--out", "json", "--log-level", "error",
+                             "state.orchestrate", sls_name, *args], timeout=timeout)
+
+    def stop(self) -> None:
+        import signal
+
+        for proc in self.procs:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()
+
+
+@pytest.fixture(scope="session")
+def salt_cluster() -> Any:
+    """One salt-master and two minions for the whole test session."""
+    import tempfile
+
+    if shutil.which("salt-master") is None:
+        pytest.skip("salt is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="hs-"))
+    cluster = SaltCluster(folder).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)

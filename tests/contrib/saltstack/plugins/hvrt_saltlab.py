@@ -4,9 +4,12 @@ Behaviour comes from the config's ``settings: saltlab:`` block:
 
 ``tests``  {test id: status} the test stage reports (default: one passing test)
 ``fail``   {scenario: stage} where a scenario raises an infrastructure error
+``sleep``  seconds the test stage takes (to see runs overlap)
 Nodes with ``configurator: saltlab`` are "configured" by writing a marker file.
 """
 from __future__ import annotations
+
+import time
 
 from hvrt import hookimpl
 from hvrt.context import Deployment, ScenarioContext
@@ -41,6 +44,7 @@ def hvrt_deploy(ctx: ScenarioContext):
 @hookimpl
 def hvrt_run_tests(ctx: ScenarioContext, deployment):
     _maybe_fail(ctx, "test")
+    time.sleep(float(ctx.config.plugin_settings("saltlab").get("sleep") or 0))
     tests = ctx.config.plugin_settings("saltlab").get("tests") or {
         "tempest.api.identity.v3.test_tokens.TokensV3Test.test_create_token[id-1]": "passed"}
     return [TestCase(tid, TestStatus(status), 0.01, [status]) for tid, status in tests.items()]
