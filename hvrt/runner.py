@@ -67,6 +67,8 @@ def prepare(
     """Load the config, build the plugin manager it asks for, add plugin profiles."""
     extra_plugins = list(extra_plugins)
     config = load_config(config_path)
+    for warning in config.warnings:
+        log.warning("%s", warning)
     pm = create_plugin_manager(config.plugins, extra=extra_plugins)
     if on_plugin_manager is not None:
         on_plugin_manager(pm)

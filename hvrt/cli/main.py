@@ -87,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hvrt: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # output piped into `head`: not an error of hvrt's
+        sys.stderr.close()
+        return int(ExitCode.OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

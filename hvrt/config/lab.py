@@ -21,7 +21,7 @@ from hvrt.config.model import HYPERV_OS, TRANSPORTS, Host
 from hvrt.config.secrets import SecretStore
 from hvrt.config.yamlsrc import LMap
 
-OPTION_BLOCKS = ("winrm", "ssh", "salt", "puppet")
+OPTION_BLOCKS = ("winrm", "ssh", "salt", "puppet", "devstack")
 HOST_KEYS = ("address", "port", "transport", "user", "password", "key_file", "labels", *OPTION_BLOCKS)
 NODE_KEYS = (*HOST_KEYS, "configurator")
 LAB_KEYS = ("controllers", "nodes")

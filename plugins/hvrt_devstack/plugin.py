@@ -140,17 +140,17 @@ def collect(ctx: ScenarioContext, settings: DevstackSettings) -> None:
 def hvrt_provision(ctx: ScenarioContext) -> list[dict[str, Any]] | None:
     if selected_deployer(ctx.config) != NAME:
         return None
-    return preflight(ctx, load_settings(ctx.config))
+    return preflight(ctx, load_settings(ctx.config, ctx.controller))
 
 
 @hvrt.hookimpl
 def hvrt_deploy(ctx: ScenarioContext) -> Deployment | None:
     if selected_deployer(ctx.config) != NAME:
         return None
-    return deploy(ctx, load_settings(ctx.config))
+    return deploy(ctx, load_settings(ctx.config, ctx.controller))
 
 
 @hvrt.hookimpl
 def hvrt_collect(ctx: ScenarioContext) -> None:
     if selected_deployer(ctx.config) == NAME:
-        collect(ctx, load_settings(ctx.config))
+        collect(ctx, load_settings(ctx.config, ctx.controller))

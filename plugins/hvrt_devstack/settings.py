@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from hvrt.config.model import Config
+from hvrt.config.model import Config, Host
 from hvrt.errors import ConfigError
 
 CONFIG_DIRS = ("/etc/nova", "/etc/neutron", "/etc/keystone", "/etc/glance", "/etc/cinder",
@@ -48,8 +48,10 @@ class DevstackSettings:
         self.tempest_command = list(self.tempest_command) or [f"{self.dest}/tempest/.tox/tempest/bin/tempest"]
 
 
-def load_settings(config: Config) -> DevstackSettings:
-    raw = config.plugin_settings("devstack")
+def load_settings(config: Config, controller: Host | None = None) -> DevstackSettings:
+    """``settings: devstack:`` with the controller's own ``devstack:`` block on top
+    (several controllers on one machine need their own ``dest``)."""
+    raw = config.plugin_settings("devstack") | dict((controller.options.get("devstack") or {}) if controller else {})
     known = {f.name for f in fields(DevstackSettings)}
     unknown = sorted(set(raw) - known)
     if unknown:

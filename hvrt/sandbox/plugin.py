@@ -1,0 +1,28 @@
+"""Plugin ``sandbox``: a run against the sandbox config brings the sandbox up first.
+
+Enabled by listing ``sandbox`` in the config's ``plugins:``; ``settings: sandbox:
+{autostart: false}`` turns the automatic start off (then ``hvrt sandbox up`` first).
+"""
+from __future__ import annotations
+
+import sys
+
+from hvrt import hookimpl
+from hvrt.context import RunContext
+from hvrt.sandbox.lab import SandboxLab
+
+
+@hookimpl
+def hvrt_run_start(run: RunContext, scenarios: list[str]) -> None:
+    if not run.config.plugin_settings("sandbox").get("autostart", True):
+        return
+    lab = SandboxLab(run.config)
+    if lab.is_up():
+        return
+
+    def say(message: str) -> None:
+        run.log.info("sandbox: %s", message)
+        print(f"sandbox: {message}", file=sys.stderr, flush=True)
+
+    say(f"starting the sandbox lab in {lab.state}")
+    lab.up(log=say)
