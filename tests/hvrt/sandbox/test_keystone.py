@@ -25,7 +25,9 @@ from hvrt.sandbox.keystone import (
     write_tempest_conf,
 )
 
-ADDRESS = "127.0.0.63"
+pytestmark = pytest.mark.keystone
+
+ADDRESS = "127.0.0.73"
 
 
 def _require_venvs() -> None:

@@ -26,8 +26,8 @@ from hvrt.sandbox import venvs
 from hvrt.sandbox.keystone import KeystoneServer, write_tempest_conf
 from hvrt.sandbox.sshd import SshdServer, sshd_available
 
-KEYSTONE_ADDRESS = "127.0.0.61"
-SSHD_ADDRESS = "127.0.0.65"
+KEYSTONE_ADDRESS = "127.0.0.71"
+SSHD_ADDRESS = "127.0.0.75"
 DATA = Path(__file__).resolve().parents[2] / "data"
 SAMPLE_SUITE = DATA / "subunit" / "suite"
 LEGACY = Path("/work/shared/fixtures/legacy-cloudbase")
@@ -65,7 +65,7 @@ class Cloud:
 
 @pytest.fixture(scope="session")
 def keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    """A real Keystone on 127.0.0.61 for every test of the session."""
+    """A real Keystone on 127.0.0.71 for every test of the session."""
     require_cloud()
     state = tmp_path_factory.mktemp("keystone")
     password = Secret(secrets.token_urlsafe(18), "test")
@@ -151,9 +151,9 @@ def sample_deployment(tmp_path: Path, cloud_venvs: None) -> Deployment:
     """A deployment for the sample suite (its tests need no cloud; the conf is unused)."""
     conf = tmp_path / "sample-tempest.conf"
     password = Secret("sample-password-1", "test")
-    write_tempest_conf(conf, "http://127.0.0.62:9/v3", password)
+    write_tempest_conf(conf, "http://127.0.0.72:9/v3", password)
     return Deployment(
-        controller="controller", auth_url="http://127.0.0.62:9/v3", username="admin", password=password,
+        controller="controller", auth_url="http://127.0.0.72:9/v3", username="admin", password=password,
         tempest_conf=str(conf), tempest_command=(TEMPEST_BIN,),
     )
 

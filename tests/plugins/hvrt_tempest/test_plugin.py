@@ -14,6 +14,8 @@ from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import TestRunError
 from hvrt.results import TestStatus
 
+pytestmark = pytest.mark.keystone
+
 Factory = Callable[..., ScenarioContext]
 
 

@@ -22,6 +22,8 @@ from hvrt.results import TestStatus
 from hvrt.sandbox import venvs
 from hvrt.subunit import parse_subunit
 
+pytestmark = pytest.mark.keystone
+
 SAMPLE = "hvrt_sample."
 BROKEN = "hvrt_sample.checks.Broken.test_always_fails"
 FLAKY = "hvrt_sample.checks.Flaky.test_fails_once"
@@ -217,7 +219,6 @@ def test_runs_over_ssh_like_on_a_real_controller(
 
 
 @pytest.mark.slow
-@pytest.mark.keystone
 def test_identity_api_against_real_keystone(
     scenario_factory: Factory, keystone_deployment: Deployment, keystone: Any
 ) -> None:

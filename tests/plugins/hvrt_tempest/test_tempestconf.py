@@ -39,6 +39,7 @@ def tempest_reads(path: Path) -> dict[str, object]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.keystone
 @pytest.mark.parametrize(
     ("profile", "expected"),
     [
@@ -51,14 +52,14 @@ def tempest_reads(path: Path) -> dict[str, object]:
 def test_tempest_reads_the_scenario_values(
     tmp_path: Path, cloud_venvs: None, profile: Profile, expected: dict[str, object]
 ) -> None:
-    deployed = write_tempest_conf(tmp_path / "deployed.conf", "http://127.0.0.64:5000/v3", "pw-abcdef")
+    deployed = write_tempest_conf(tmp_path / "deployed.conf", "http://127.0.0.74:5000/v3", "pw-abcdef")
     target = tmp_path / "tempest.conf"
     target.write_text(adjust(deployed.read_text(), profile, {"validation": True}))
     seen = tempest_reads(target)
     assert {k: seen[k] for k in expected} == expected
     assert seen["vnc"] is False and seen["spice"] is False and seen["run_validation"] is True
     # what the deployer wrote is kept
-    assert seen["uri_v3"] == "http://127.0.0.64:5000/v3" and seen["region"] == "RegionOne"
+    assert seen["uri_v3"] == "http://127.0.0.74:5000/v3" and seen["region"] == "RegionOne"
 
 
 def test_settings_conf_overrides_win() -> None:
