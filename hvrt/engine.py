@@ -19,10 +19,10 @@ from typing import Any
 
 from hvrt.config.model import Scenario
 from hvrt.context import RunContext, ScenarioContext
-from hvrt.errors import HvrtError, InfrastructureError, Interrupted, TestRunError
+from hvrt.errors import HvrtError, InfrastructureError, TestRunError
 from hvrt.fsutil import atomic_write
 from hvrt.journal import Journal
-from hvrt.redact import RedactingFilter
+from hvrt.redact import RedactingFilter, mask_mapping
 from hvrt.results import ScenarioResult, ScenarioStatus
 from hvrt.scheduler import Lease, LeasePool, Scheduler
 from hvrt.stages import ALWAYS_RUN, DEFAULT_TIMEOUTS, STAGES
@@ -235,9 +235,10 @@ def _status(result: ScenarioResult, failure: BaseException | None, cancelled: bo
 
 
 def _profile_dict(scenario: Scenario) -> dict[str, Any]:
+    """The profile as reports show it: INI and DevStack values of secret keys masked."""
     data = asdict(scenario.profile)
     data.pop("source", None)
-    return data
+    return mask_mapping(data)  # type: ignore[return-value]
 
 
 __all__ = ["Engine", "StageTimeout", "TestRunError", "scenario_dirname"]

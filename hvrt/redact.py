@@ -21,6 +21,22 @@ _ASSIGNMENT = re.compile(
 # credentials inside URLs: scheme://user:secret@host
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.\-]*://[^:/@\s]+:)(?P<value>[^@\s/]+)(?=@)")
 _MIN_LITERAL = 4
+_SECRET_KEY = re.compile(rf"(?i){_KEY_WORDS}")
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a config key names a secret (``admin_password``, ``SERVICE_TOKEN``, ...)."""
+    return bool(_SECRET_KEY.search(key))
+
+
+def mask_mapping(value: object) -> object:
+    """A copy of nested dicts/lists with the values of secret-named keys masked."""
+    if isinstance(value, dict):
+        return {k: (MASK if isinstance(k, str) and is_secret_key(k) and v not in (None, "")
+                    else mask_mapping(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_mapping(v) for v in value]
+    return value
 
 
 class Redactor:

@@ -34,3 +34,14 @@ def test_log_records_are_masked(caplog) -> None:
     with caplog.at_level(logging.INFO, logger="hvrt.test.redact"):
         logger.info("password is %s", "topsecret")
     assert "topsecret" not in caplog.text and MASK in caplog.text
+
+
+def test_secret_named_keys_are_masked_in_nested_mappings() -> None:
+    from hvrt.redact import mask_mapping
+
+    data = {"ini": {"hv1": {"nova.conf": {"DEFAULT": {"admin_password": "pw1", "debug": "True"}}}},
+            "devstack_vars": {"SERVICE_TOKEN": "tok", "HOST_IP": "127.0.0.1"}, "tags": [{"api_key": "k"}]}
+    masked = mask_mapping(data)
+    assert masked["ini"]["hv1"]["nova.conf"]["DEFAULT"] == {"admin_password": MASK, "debug": "True"}
+    assert masked["devstack_vars"] == {"SERVICE_TOKEN": MASK, "HOST_IP": "127.0.0.1"}
+    assert masked["tags"] == [{"api_key": MASK}]
