@@ -47,7 +47,7 @@ def _configure(ctx: ScenarioContext) -> Any:
         return record
 
     with ThreadPoolExecutor(max_workers=max(1, len(ctx.nodes)), thread_name_prefix="configure") as pool:
-        records = dict(zip([n.name for n in ctx.nodes], pool.map(one, ctx.nodes)))
+        records = dict(zip([n.name for n in ctx.nodes], pool.map(one, ctx.nodes), strict=True))
     ctx.result.facts["configure"] = records
     versions = {r.get("product_version") for r in records.values() if r.get("product_version")}
     if versions:

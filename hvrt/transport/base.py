@@ -70,7 +70,7 @@ class Transport(abc.ABC):
     def get(self, remote: str, local: Path, *, timeout: float | None = None) -> None:
         """Download a file or a folder (recursively) into ``local``."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional for transports without a connection
         """Release the connection; safe to call twice."""
 
     def __enter__(self) -> Transport:

@@ -6,8 +6,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from hvrt import hookimpl
 from hvrt.config.model import Config, Host, Profile, Release, Scenario, Secret
 from hvrt.context import Deployment, RunContext, RunOptions, ScenarioContext

@@ -37,7 +37,7 @@ def test_hook_is_typed(name: str) -> None:
 def test_firstresult_hooks_are_the_ones_where_one_plugin_acts() -> None:
     first = {n for n in HOOKS if getattr(hookspecs, n).hvrt_spec.get("firstresult")}
     assert first == {"hvrt_open_transport", "hvrt_configure_node", "hvrt_deploy", "hvrt_run_tests", "hvrt_stage"}
-    assert getattr(hookspecs, "hvrt_configure").hvrt_spec.get("historic")
+    assert hookspecs.hvrt_configure.hvrt_spec.get("historic")
 
 
 @pytest.mark.parametrize("name", HOOKS)
