@@ -140,3 +140,13 @@ def test_a_node_of_another_configurator_is_left_to_others(saltkit, saltlab, hvrt
     assert outcome.calls.of("hvrt_configure_node")
     record = json.loads((outcome.run_dir / "plain" / "results.json").read_text())["facts"]["configure"]["hv1"]
     assert record["configurator"] == "saltlab"
+
+
+def test_an_sls_that_does_not_exist_is_a_configuration_failure(saltkit, saltlab, hvrt_run, tmp_path) -> None:
+    cfg = tmp_path / "hvrt.yaml"
+    cfg.write_text(node_lab(saltkit, tmp_path, INI, sls="site.nothing_here"))
+    outcome = hvrt_run(cfg, profiles=["2016-salt"], plugins=[("salt", salt_plugin), ("saltlab", saltlab)])
+    assert outcome.exit_code == 3
+    error = outcome.summary.scenarios[0].error
+    assert "salt could not apply the states" in error and "site.nothing_here" in error
+    assert not (tmp_path / "node" / "etc").exists()

@@ -13,11 +13,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from hvrt.config.model import Host, Installer, Profile
 from hvrt_saltstack import pillar as pillars
 from hvrt_saltstack.applier import FILE_ROOT
 from hvrt_saltstack.options import SaltOptions
+
+from hvrt.config.model import Host, Installer, Profile
 
 pytestmark = [pytest.mark.salt]
 
