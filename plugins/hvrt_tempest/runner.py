@@ -16,7 +16,8 @@ Tempest is started through the controller's transport with the deployment's
 stream into a file (values travel as positional arguments, never inside the
 script text), which is fetched afterwards. The exit status of ``tempest run
 --subunit`` says nothing about the tests (it is 0 with failures), so outcomes come
-from the stream only; no stream at all means Tempest broke.
+from the stream only; no stream at all, or an exit status other than 0 or 1,
+means Tempest broke.
 """
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ from hvrt_tempest.selection import Selection, ids_to_rerun, parse_listing, selec
 
 PLUGIN = "tempest"
 STREAM_FILE = "tempest.subunit"
+TEST_EXIT_CODES = (0, 1)
+"""Exit statuses of ``tempest run`` that mean "tests ran" (1: some failed); any other
+status means Tempest or stestr itself broke."""
 _RUN_SCRIPT = 'cd "$1" && out="$2" && shift 2 && exec "$@" >"$out"'
 
 
@@ -213,6 +217,12 @@ class TempestRunner:
             "failed": len(failed_ids(records, {})), "exit_code": result.exit_code,
             "duration": round(time.monotonic() - started, 3),
         })
+        if result.exit_code not in TEST_EXIT_CODES:
+            self.attempts.append(attempt)  # its partial stream is still saved
+            raise TestRunError(
+                f"Tempest exited {result.exit_code} ({phase} attempt {number}) after {len(records)} results",
+                host=self.controller, step="test", detail=self.ctx.redactor.text(result.tail(40)),
+            )
         return attempt
 
     # ---------------------------------------------------------------- helpers

@@ -178,6 +178,25 @@ def test_tempest_crashing_is_an_error_with_the_log_tail(
     assert "exit 2" in str(info.value)
 
 
+def test_tempest_dying_after_some_results_is_an_error_and_the_stream_is_kept(
+    scenario_factory: Factory, sample_deployment: Deployment, sample_settings: dict[str, Any]
+) -> None:
+    # the real run happens, then the process ends with a status no test outcome gives
+    dying = (
+        "sh", "-c",
+        'real="$1"; shift; if [ "$1" = run ] && [ "$2" = --subunit ]; then '
+        '"$real" "$@"; echo "Killed: out of memory" >&2; exit 137; fi; exec "$real" "$@"',
+        "fake-tempest", *sample_deployment.tempest_command,
+    )
+    deployment = replace(sample_deployment, tempest_command=dying)
+    ctx = scenario_factory(suite=TempestSuite(include=("hvrt_sample.checks.Arithmetic",)),
+                           deployment=deployment, settings=sample_settings)
+    with pytest.raises(TestRunError, match="Tempest exited 137 .* after 2 results") as info:
+        TempestRunner(ctx, deployment).run()
+    assert "out of memory" in info.value.detail
+    assert subunit_stats(ctx.dir / "tempest.subunit") == {"total": 2, "passed": 2, "failed": 0, "skipped": 0}
+
+
 def test_scenario_flags_reach_the_saved_conf_without_secrets(
     scenario_factory: Factory, sample_deployment: Deployment, sample_settings: dict[str, Any]
 ) -> None:
