@@ -19,6 +19,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+export XDG_CACHE_HOME="$work/.cache"   # Tempest's plugin loader caches here, not under ~
 
 # A throwaway admin password: never printed, and checked absent from every stream.
 python3 -c 'import secrets; print(secrets.token_urlsafe(18))' > "$work/password"
