@@ -4,8 +4,8 @@ The deployer writes a tempest.conf for the cloud it built; what the Hyper-V
 scenario supports is known only from the profile, so the runner sets it here:
 
 * ``[compute-feature-enabled]``: live migration (and block migration for it) from
-  ``profile.live_migration``; interface attach only on Windows Server 2016 and
-  later (NIC hot plug arrived in Hyper-V 2016); the console is RDP, so VNC, SPICE
+  ``profile.live_migration``; interface attach only for generation 2 VMs on Windows
+  Server 2016 and later (Hyper-V hot-adds network adapters to those only); the console is RDP, so VNC, SPICE
   and serial consoles are off and ``rdp_console`` is on (an option older Tempest
   releases read; newer ones ignore it).
 * ``[image]``: the disk format of the profile's image (vhd or vhdx), bare containers.
@@ -36,7 +36,7 @@ def scenario_values(profile: Profile, settings: Mapping[str, Any] | None = None)
         "compute-feature-enabled": {
             "live_migration": _flag(profile.live_migration),
             "block_migration_for_live_migration": _flag(profile.live_migration),
-            "interface_attach": _flag(profile.os in NIC_HOTPLUG_OS),
+            "interface_attach": _flag(profile.os in NIC_HOTPLUG_OS and profile.vm_generation == 2),
             "vnc_console": "false",
             "spice_console": "false",
             "serial_console": "false",

@@ -202,7 +202,7 @@ def test_scenario_flags_reach_the_saved_conf_without_secrets(
 ) -> None:
     ctx = scenario_factory(
         suite=TempestSuite(include=("hvrt_sample.checks.Arithmetic",)), deployment=sample_deployment,
-        settings=sample_settings, profile={"live_migration": True, "os": "2019"},
+        settings=sample_settings, profile={"live_migration": True, "os": "2019", "vm_generation": 2},
     )
     TempestRunner(ctx, sample_deployment).run()
     saved = (ctx.dir / "config" / "controller" / "tempest.conf").read_text()

@@ -45,8 +45,10 @@ def tempest_reads(path: Path) -> dict[str, object]:
     [
         (Profile(name="a", os="2012r2", live_migration=False, image=Image(format="vhd")),
          {"live_migration": False, "block_migration": False, "interface_attach": False, "disk_formats": ["vhd"]}),
-        (Profile(name="b", os="2016", live_migration=True, image=Image(format="vhdx")),
+        (Profile(name="b", os="2016", live_migration=True, image=Image(format="vhdx"), vm_generation=2),
          {"live_migration": True, "block_migration": True, "interface_attach": True, "disk_formats": ["vhdx"]}),
+        (Profile(name="c", os="2019", vm_generation=1),
+         {"live_migration": False, "interface_attach": False, "disk_formats": ["vhdx"]}),
     ],
 )
 def test_tempest_reads_the_scenario_values(
