@@ -8,7 +8,8 @@ stays in one state folder: config, database, key repositories, logs, pid.
 Used by the sandbox's DevStack stand-in and by the Tempest runner's tests::
 
     python -m hvrt.sandbox.keystone up --state-dir D --address 127.0.0.1 --port 0 \\
-        --password-file F      # daemonises, prints {"auth_url": ..., "pid": ...}
+        --password-file F      # daemonises, prints {"auth_url": ..., "pid": ...};
+                               # when one already runs from D, prints that one
     python -m hvrt.sandbox.keystone down --state-dir D
 
 :func:`write_tempest_conf` and :func:`tempest_init` prepare a Tempest workspace
@@ -109,6 +110,8 @@ class KeystoneServer:
     def start(self) -> KeystoneServer:
         if not (self.venv / "bin" / "gunicorn").exists():
             raise InfrastructureError(f"no Keystone venv at {self.venv} (run: python -m hvrt.sandbox.venvs ensure)")
+        if running_info(self.state_dir) is not None:
+            raise InfrastructureError(f"a Keystone already runs from {self.state_dir}", step="keystone")
         if self.port == 0:
             self.port = free_port(self.address)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -282,27 +285,32 @@ def _group() -> str:
     return grp.getgrgid(os.getgid()).gr_name
 
 
-def stop_state_dir(state_dir: Path | str, timeout: float = 15.0) -> bool:
-    """Stop the Keystone whose state file is in ``state_dir``; False if none ran.
+def running_info(state_dir: Path | str) -> dict[str, object] | None:
+    """The state file of the Keystone running from ``state_dir``, or ``None``.
 
-    Only a process whose command line names that state folder is signalled, so a
-    stale pid file never stops an unrelated process.
+    Only a live process whose command line names that state folder counts, so a
+    stale pid file never points at an unrelated process.
     """
     state_dir = Path(state_dir).resolve()
     try:
         state = json.loads((state_dir / STATE_FILE).read_text())
-    except (OSError, ValueError):
-        return False
-    pid = int(state["pid"])
-    try:
+        pid = int(state["pid"])
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        cmdline = []
-    running = str(state_dir).encode() in cmdline and _alive(pid)
-    if running:
-        stop_group(pid, timeout)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if str(state_dir).encode() in cmdline and _alive(pid):
+        return dict(state)
+    return None
+
+
+def stop_state_dir(state_dir: Path | str, timeout: float = 15.0) -> bool:
+    """Stop the Keystone running from ``state_dir``; False if none ran."""
+    state_dir = Path(state_dir).resolve()
+    info = running_info(state_dir)
+    if info is not None:
+        stop_group(int(str(info["pid"])), timeout)
     (state_dir / STATE_FILE).unlink(missing_ok=True)
-    return running
+    return info is not None
 
 
 # ------------------------------------------------------------------ Tempest side
@@ -388,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "down":
             stopped = stop_state_dir(args.state_dir)
             print(json.dumps({"stopped": stopped}))
+            return 0
+        already = running_info(args.state_dir)
+        if already is not None:  # up is idempotent: report the running one
+            print(json.dumps({"auth_url": already["auth_url"], "pid": already["pid"]}), flush=True)
             return 0
         password = args.password_file.read_text().strip()
         server = KeystoneServer(args.state_dir, args.address, args.port, password).start()

@@ -101,6 +101,15 @@ def test_admin_password_gets_a_fernet_token_and_a_wrong_one_does_not(running: Ru
     assert _token(running.auth_url, running.password + "x") == (401, None)
 
 
+def test_up_again_reports_the_running_one(running: Running, tmp_path: Path) -> None:
+    again = _cli("up", "--state-dir", str(running.state), "--address", ADDRESS, "--port", "0",
+                 "--password-file", str(tmp_path / "never-read"))
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"auth_url": running.auth_url, "pid": running.pid}
+    with pytest.raises(InfrastructureError, match="already runs"):
+        KeystoneServer(running.state, ADDRESS, 0, "another-pw").start()
+
+
 def test_password_is_written_nowhere_in_the_state_folder(running: Running) -> None:
     secret = running.password.encode()
     files = [p for p in running.state.rglob("*") if p.is_file()]
