@@ -20,7 +20,10 @@ config that enables the `sandbox` plugin starts it by itself.
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
     parser = sub.add_parser("sandbox", help="start, stop or show the sandbox lab", description=DESCRIPTION)
-    parser.add_argument("action", choices=["up", "down", "status"])
+    parser.add_argument("action", choices=["up", "down", "status", "fault"],
+                        help="fault: arm a fault on a running simulated node (NODE KIND [VALUE])")
+    parser.add_argument("fault", nargs="*", metavar="NODE KIND [VALUE]",
+                        help="with `fault`: fail-msi [code], clock-skew [s], reboot [s], drop [n], http-500 [n], clear")
     add_config_option(parser)
     parser.set_defaults(config="examples/sandbox/hvrt.yaml")
     parser.add_argument("--json", action="store_true", help="machine-readable status")
@@ -33,6 +36,15 @@ def sandbox_command(args: argparse.Namespace) -> int:
     from hvrt.sandbox.lab import SandboxLab
 
     lab = SandboxLab(load_config(args.config))
+    if args.action == "fault":
+        from hvrt.errors import UsageError
+        from hvrt.sandbox.lab import request_fault
+
+        if len(args.fault) not in (2, 3):
+            raise UsageError("usage: hvrt sandbox fault NODE KIND [VALUE]")
+        request_fault(lab, *args.fault)
+        print(f"armed {args.fault[1]} on {args.fault[0]}")
+        return 0
     if args.action == "up":
         rows = lab.up()
     elif args.action == "down":

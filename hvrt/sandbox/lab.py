@@ -197,11 +197,12 @@ class SandboxLab:
 
     # ------------------------------------------------------------------ down
     def down(self, log=print) -> None:  # type: ignore[no-untyped-def]
+        from hvrt.sandbox import cloudapi
         from hvrt.sandbox.keystone import stop_state_dir
 
         for data in sorted(self.state.glob("controllers/*/stack/data")):
             stop_state_dir(data / "keystone")
-            _stop_pidfile(data / "cloudapi" / "cloudapi.pid")
+            cloudapi.main(["down", "--state-dir", str(data / "cloudapi")])
         _stop_pidfile(self.nodes_pidfile)
         self.nodes_ready.unlink(missing_ok=True)
         for name in self.controllers:
@@ -228,6 +229,47 @@ def _stop_pidfile(path: Path, timeout: float = 10.0) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
+FAULTS = {
+    "fail-msi": lambda node, value: node.faults.fail_msi(int(value or 1603)),
+    "clock-skew": lambda node, value: node.faults.clock_skew(float(value or 400)),
+    "reboot": lambda node, value: node.faults.reboot(float(value or 2)),
+    "drop": lambda node, value: node.faults.drop(int(value or 1)),
+    "http-500": lambda node, value: node.faults.http_500(int(value or 1)),
+    "clear": lambda node, value: node.faults.clear(),
+}
+"""Faults ``hvrt sandbox fault NODE KIND [VALUE]`` arms on a running simulated node."""
+
+
+def request_fault(lab: SandboxLab, node: str, kind: str, value: str | None = None, timeout: float = 10.0) -> None:
+    """Ask the nodes process to arm a fault; returns once it has been armed."""
+    if node not in lab.nodes:
+        raise InfrastructureError(f"no simulated node {node!r} (nodes: {', '.join(lab.nodes)})", step="sandbox")
+    if kind not in FAULTS:
+        raise InfrastructureError(f"unknown fault {kind!r} (known: {', '.join(FAULTS)})", step="sandbox")
+    folder = lab.state / "faults"
+    folder.mkdir(parents=True, exist_ok=True)
+    request = folder / f"{node}.{time.monotonic_ns()}.json"
+    tmp = request.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"node": node, "kind": kind, "value": value}))
+    tmp.rename(request)
+    deadline = time.monotonic() + timeout
+    while request.exists():
+        if time.monotonic() > deadline:
+            request.unlink(missing_ok=True)
+            raise InfrastructureError("the simulated nodes did not take the fault (are they up?)", step="sandbox")
+        time.sleep(0.05)
+
+
+def _arm_requested_faults(lab: SandboxLab, nodes: dict[str, object]) -> None:
+    for request in sorted((lab.state / "faults").glob("*.json")):
+        try:
+            data = json.loads(request.read_text())
+            FAULTS[data["kind"]](nodes[data["node"]], data.get("value"))
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"fault request {request.name} ignored: {exc}", file=sys.stderr, flush=True)
+        request.unlink(missing_ok=True)
+
+
 def serve_nodes(config: Config) -> int:
     """Run every winrm node of ``config`` as a simulated node until SIGTERM."""
     import threading
@@ -250,7 +292,9 @@ def serve_nodes(config: Config) -> int:
             )
             started.append(node.start())
         lab.nodes_ready.write_text(json.dumps({n.name: n.endpoint for n in started}))
-        stop.wait()
+        by_name = {n.name: n for n in started}
+        while not stop.wait(0.1):
+            _arm_requested_faults(lab, by_name)
     finally:
         for node in started:
             node.stop()
