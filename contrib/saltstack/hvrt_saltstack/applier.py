@@ -1,6 +1,6 @@
 """How the states reach a node: the small interface the three modes implement.
 
-Call order, for one node of one scenario: construct (cheap, no I/O) ->
+Call order, for one node of one scenario: construct (no remote I/O) ->
 :meth:`Applier.stage_installer` (once, only when the release names an MSI and the
 node is Windows) -> :meth:`Applier.apply` (once) -> :meth:`Applier.cleanup` (always,
 also after a failure). ``apply`` returns the parsed outcome and Salt's raw output,

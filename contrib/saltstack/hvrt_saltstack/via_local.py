@@ -100,9 +100,13 @@ class LocalCall(Applier):
             return
         keep = self.options.keep_workdir
         target = self._node("pillar") if keep else str(self.workdir)
+        null = "NUL" if self.options.windows else "/dev/null"
         try:
-            # Salt removes the folder itself: the same call on Windows and Linux nodes
-            self.ctx.transport(self.node).run(self.salt_call("file.remove", target),
-                                              timeout=self.ctx.call_timeout(SMALL_CALL))
+            # Salt removes the folder itself: the same call on Windows and Linux nodes; its
+            # log goes elsewhere, as Windows cannot delete a log file that is still open
+            done = self.ctx.transport(self.node).run(self.salt_call("--log-file", null, "file.remove", target),
+                                                     timeout=self.ctx.call_timeout(SMALL_CALL))
+            if not done.ok:
+                self.ctx.log.warning("removing %s on %s failed: %s", target, self.node.name, done.tail(3))
         except Exception as exc:  # cleanup must not mask the outcome of the apply
             self.ctx.log.warning("removing %s on %s failed: %s", target, self.node.name, exc)
