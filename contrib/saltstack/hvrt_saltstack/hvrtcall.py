@@ -125,7 +125,7 @@ def plan(*, config: str, profile: str | Iterable[str] | None = None, all_profile
     if all_profiles:
         args.append("--all")
     done = call(args, hvrt_bin=hvrt_bin, cwd=cwd, timeout=timeout)
-    if done.exit_code == 2 and "invalid choice" in done.stderr:
+    if done.exit_code == 2 and ("invalid choice" in done.stderr or "unrecognized arguments" in done.stderr):
         dry = run_args(config=config, profile=profile, all_profiles=all_profiles, dry_run=True)
         done = call(dry, hvrt_bin=hvrt_bin, cwd=cwd, timeout=timeout)
     data = done.json()
