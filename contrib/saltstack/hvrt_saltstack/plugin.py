@@ -1,4 +1,5 @@
-"""The ``salt`` configurator: ``hvrt_configure_node`` for nodes with ``configurator: salt``.
+"""The ``salt`` configurator: ``hvrt_configure_node`` for nodes with ``configurator: salt``
+(or any node of a profile with ``configurator: salt``).
 
 Called in the ``configure`` stage once per node. It builds the node's pillar from
 the scenario (installer, INI overrides, live migration, services), applies the
@@ -97,6 +98,6 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
 
 @hvrt.hookimpl
 def hvrt_configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | None:
-    if node.configurator != NAME:
+    if (ctx.profile.configurator or node.configurator) != NAME:
         return None
     return configure(ctx, node)

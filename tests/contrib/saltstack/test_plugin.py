@@ -150,3 +150,20 @@ def test_an_sls_that_does_not_exist_is_a_configuration_failure(saltkit, saltlab,
     error = outcome.summary.scenarios[0].error
     assert "salt could not apply the states" in error and "site.nothing_here" in error
     assert not (tmp_path / "node" / "etc").exists()
+
+
+def test_a_profile_can_choose_salt_for_its_nodes(saltkit, saltlab, hvrt_run, tmp_path) -> None:
+    salt_block = {"mode": "local", "config_dir": str(tmp_path / "etc"), "workdir": str(tmp_path / "work")}
+    lab = saltkit.lab_yaml(
+        nodes={"hv1": {"address": "127.0.0.11", "transport": "local", "labels": {"os": "2016"},
+                       "configurator": "saltlab", "salt": salt_block}},
+        profiles={"by-salt": {"os": "2016", "hosts": ["hv1"], "configurator": "salt",
+                              "ini": {"*": {"nova.conf": {"DEFAULT": {"debug": "True"}}}}}},
+    )
+    cfg = tmp_path / "hvrt.yaml"
+    cfg.write_text(lab)
+    outcome = hvrt_run(cfg, profiles=["by-salt"], plugins=[("salt", salt_plugin), ("saltlab", saltlab)])
+    assert outcome.exit_code == 0, outcome.summary.scenarios[0].error
+    record = json.loads((outcome.run_dir / "by-salt" / "results.json").read_text())["facts"]["configure"]["hv1"]
+    assert record["configurator"] == "salt"
+    assert read_ini(tmp_path / "etc" / "nova.conf")["DEFAULT"]["debug"] == "True"

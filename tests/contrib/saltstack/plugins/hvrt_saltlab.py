@@ -24,7 +24,7 @@ def _maybe_fail(ctx: ScenarioContext, stage: str) -> None:
 
 @hookimpl
 def hvrt_configure_node(ctx: ScenarioContext, node):
-    if node.configurator != "saltlab":
+    if (ctx.profile.configurator or node.configurator) != "saltlab":
         return None
     _maybe_fail(ctx, "configure")
     ctx.save(f"config/{node.name}/saltlab.txt", f"{ctx.name} configured\n")
