@@ -36,7 +36,8 @@ def _scenario(summary, name):
     return None
 
 
-def _judge(ret, code, summary, name):
+def _judge(ret, code, summary, name, *, need_scenario=False):
+    """Pass when the scenario ``name`` passed; without such a scenario, when hvrt exited 0."""
     scenario = _scenario(summary, name)
     counts = summary.get("test_counts") or {}
     ret["changes"] = {
@@ -45,15 +46,26 @@ def _judge(ret, code, summary, name):
         "scenario_counts": summary.get("scenario_counts") or {},
         "test_counts": counts,
     }
-    tests = f"{counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed of {counts.get('total', 0)}"
-    if code == 0 and (scenario is None or scenario.get("status") == "passed"):
-        ret["result"] = True
-        ret["comment"] = f"scenario {name} passed ({tests})"
+    if scenario is None and need_scenario:
+        ret["result"] = False
+        ret["comment"] = f"{summary.get('run_dir') or 'the run'} has no scenario {name}"
+        error = summary.get("error")
+        if error:
+            ret["comment"] += f": {error}"
         return ret
-    ret["result"] = False
-    status = scenario.get("status") if scenario else hvrtcall.EXIT_MEANING.get(code, f"exit code {code}")
-    error = (scenario or {}).get("error") or summary.get("stderr") or summary.get("error") or ""
-    ret["comment"] = f"scenario {name} {status} ({tests})" + (f": {error}" if error else "")
+    if scenario is not None:
+        counts = scenario.get("counts") or counts
+        status = scenario.get("status")
+        passed = status == "passed"
+    else:
+        status = "passed" if code == 0 else hvrtcall.EXIT_MEANING.get(code, f"exit code {code}")
+        passed = code == 0
+    tests = f"{counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed of {counts.get('total', 0)}"
+    ret["result"] = passed
+    ret["comment"] = f"scenario {name} {status} ({tests})"
+    error = "" if passed else (scenario or {}).get("error") or summary.get("stderr") or summary.get("error") or ""
+    if error:
+        ret["comment"] += f": {error}"
     return ret
 
 
@@ -71,7 +83,7 @@ def scenario_passed(name, config="hvrt.yaml", profile=None, results=None, run_di
     profile = profile or name
     if run_dir:
         code, summary = hvrtcall.results(run_dir)
-        return _judge(ret, code, summary, profile)
+        return _judge(ret, code, summary, profile, need_scenario=True)
     if __opts__.get("test"):  # noqa: F821 -- injected by Salt's loader
         code, plan = hvrtcall.plan(config=config, profile=profile, hvrt_bin=hvrt_bin, cwd=cwd)
         ret["result"] = None if code == 0 else False
