@@ -22,6 +22,7 @@ means Tempest broke.
 from __future__ import annotations
 
 import posixpath
+import re
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -86,6 +87,12 @@ class RunnerSettings:
         )
 
 
+def _safe(name: str) -> str:
+    """A name usable as one path element on the controller."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip(".")
+    return cleaned or "_"
+
+
 class TempestRunner:
     def __init__(self, ctx: ScenarioContext, deployment: Deployment) -> None:
         self.ctx = ctx
@@ -98,9 +105,9 @@ class TempestRunner:
         root = self.settings.workspace_root or posixpath.join(
             deployment.workdir or "/tmp/hvrt-tempest", "tempest-workspaces"
         )
-        base = posixpath.join(root, ctx.run.run_id)
-        self.workspace = posixpath.join(base, ctx.name)
-        self.conf_source = posixpath.join(base, f"{ctx.name}.etc")
+        base = posixpath.join(root, _safe(ctx.run.run_id))
+        self.workspace = posixpath.join(base, _safe(ctx.name))
+        self.conf_source = f"{self.workspace}.etc"
         self.conf_path = posixpath.join(self.workspace, "etc", "tempest.conf")
         # Tempest's plugin loader caches entry points under $XDG_CACHE_HOME (else ~/.cache)
         self.env = {"XDG_CACHE_HOME": posixpath.join(base, ".cache"), **dict(self.settings.env)}

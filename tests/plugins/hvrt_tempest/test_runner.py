@@ -259,3 +259,10 @@ def test_identity_api_against_real_keystone(
     for path in ctx.dir.rglob("*"):
         if path.is_file():
             assert secret not in path.read_bytes(), path
+
+
+def test_workspace_names_are_single_path_elements() -> None:
+    from hvrt_tempest.runner import _safe
+
+    assert _safe("2012r2/vhdx:cow x") == "2012r2_vhdx_cow_x"
+    assert _safe("..") == "_" and _safe("ok-1.2") == "ok-1.2"
