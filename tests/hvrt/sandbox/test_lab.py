@@ -204,9 +204,10 @@ def test_stack_sh_failing_then_resume(lab) -> None:
 
 
 def test_tempest_crashing_then_resume(lab) -> None:
+    """Tempest's Python cannot start (PYTHONHOME points nowhere): the test stage errors."""
     broken = write_config(lab["root"] / "tempestcrash", lab["state"], include=SMALL_SUITE,
                           edit=lambda t: t.replace("settings:\n", "settings:\n  tempest:\n"
-                                                   "    conf: {DEFAULT: {log_dir: /proc/hvrt-no-such-dir}}\n", 1))
+                                                   "    env: {PYTHONHOME: /nonexistent}\n", 1))
     code, summary, _ = hvrt("run", "-c", str(broken), "-p", "2012-vhdx", "--results", str(lab["root"] / "r4"))
     assert code == 3
     result = summary["scenarios"][0]
