@@ -76,3 +76,17 @@ def test_missing_lists_folder_is_a_config_error(tmp_path: Path) -> None:
 def test_no_lists_dir_means_only_the_profile_lists() -> None:
     lists = load_suite(TempestSuite(include=("tempest.api.identity.",)))
     assert lists.include == ("tempest.api.identity.",) and lists.sources == ()
+
+
+def test_lists_of_a_config_imported_from_the_legacy_tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hvrt.cli.main import main
+    from hvrt.config.loader import load_config
+
+    assert main(["import-legacy", str(LEGACY / "config.yaml"), "-o", str(tmp_path / "hvrt.yaml")]) == 0
+    for name in ("HVRT_NODE_PASSWORD", "HVRT_ADMIN_PASSWORD"):
+        monkeypatch.setenv(name, "not-used-here")
+    config = load_config(str(tmp_path / "hvrt.yaml"))
+    hotplug = load_suite(config.profiles["HyperV2016_NIC_hotplug"].tempest, config.path)
+    assert hotplug.include == tuple(parse_list((LEGACY / "include-tests-nichotplug.txt").read_text()))
+    default = load_suite(config.profiles["HyperV2016_VHDX"].tempest, config.path)
+    assert (len(default.include), len(default.exclude), len(default.isolated)) == (6, 10, 37)
