@@ -57,6 +57,6 @@ def collect_controller(ctx: ScenarioContext, transport: Transport, *, logdir: st
         configs += fetch(ctx, transport, folder, f"config/{name}/etc/{posixpath.basename(folder.rstrip('/'))}",
                          timeout)
     if tempest_conf:
-        configs += fetch(ctx, transport, tempest_conf, f"config/{name}/tempest.conf", timeout)
+        configs += fetch(ctx, transport, tempest_conf, f"config/{name}/tempest.deployed.conf", timeout)
     counts["config"] = configs
     return counts

@@ -91,7 +91,7 @@ def test_collection_redacts_every_secret(make_ctx, lab, image: str) -> None:
     ctx.run.pm.hook.hvrt_collect(ctx=ctx)
     nova = (ctx.dir / "config/ctl01/etc/nova/nova.conf").read_text()
     assert "password = ***" in nova and "stackrabbit:***@" in nova
-    assert (ctx.dir / "config/ctl01/tempest.conf").exists()
+    assert (ctx.dir / "config/ctl01/tempest.deployed.conf").exists()
     assert (ctx.dir / "logs/ctl01/devstack/stack.sh.log").exists()
     assert scan_for_secret(ctx.dir, lab.password) == []
 
