@@ -3,6 +3,10 @@ PYTHON ?= python3
 
 .PHONY: test lint demo
 
+# Fresh machine: install what is needed, start the sandbox lab, run 2012r2-vhdx.
+demo:
+	bash scripts/demo.sh
+
 test:
 	$(PYTHON) -m pytest
 

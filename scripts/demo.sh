@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up a fresh machine and run the main job: the 2012r2-vhdx scenario on the
+# sandbox lab (simulated Hyper-V nodes, real sshd, real Keystone, real Tempest).
+# Idempotent: a second run reuses what the first one installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+
+need=()
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v git >/dev/null || need+=(git)
+if ((${#need[@]})); then
+  echo "== installing ${need[*]}"
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+echo "== installing hvrt"
+"$PYTHON" -m pip install -q -e .
+
+echo "== creating the Keystone and Tempest venvs (first time: a minute or two)"
+"$PYTHON" -m hvrt.sandbox.venvs ensure >/dev/null
+
+# The sandbox's only credential; any value works, it never leaves this machine.
+export HVRT_SANDBOX_PASSWORD=${HVRT_SANDBOX_PASSWORD:-sandbox-$(id -un)-hvrt}
+
+echo "== running: hvrt run -c examples/sandbox/hvrt.yaml --profile ${PROFILE:-2012r2-vhdx}"
+set +e
+"$PYTHON" -m hvrt.cli.main run -c examples/sandbox/hvrt.yaml --profile "${PROFILE:-2012r2-vhdx}"
+code=$?
+set -e
+echo "== hvrt exited $code (0 = every test passed). Stop the sandbox with:"
+echo "   HVRT_SANDBOX_PASSWORD=$HVRT_SANDBOX_PASSWORD hvrt sandbox down -c examples/sandbox/hvrt.yaml"
+exit $code
