@@ -67,7 +67,7 @@ class SaltSsh(Applier):
         if node.user:
             entry["user"] = node.user
         if node.key_file:
-            entry["priv"] = str(Path(self.ctx.config.path).resolve().parent / node.key_file)
+            entry["priv"] = str(Path(self.ctx.config.path).resolve().parent / Path(node.key_file).expanduser())
         if node.password is not None:
             entry["passwd"] = node.password.reveal()
         if not self.options.windows:

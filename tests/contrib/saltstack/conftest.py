@@ -167,7 +167,7 @@ class SaltCluster:
             self._spawn(["salt-minion", "-c", str(self.folder / name), "-l", "warning"])
         import time
 
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # a minion loads for ~20 s on 2 cores
         answered: dict[str, Any] = {}
         while time.monotonic() < deadline:
             done = self.salt(["*", "test.ping"], timeout=30, wait=3)
