@@ -149,9 +149,25 @@ class SandboxLab:
             log(f"building the DevStack stand-in repository in {self.devstack_repo}")
             build_devstack_repo(self.devstack_repo)
 
+    def fingerprint(self) -> str:
+        """What the running nodes were started from (addresses, users, passwords), hashed."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for name, host in sorted(self.nodes.items()):
+            secret = host.password.reveal() if host.password else ""
+            digest.update(repr((name, host.address, host.port, host.user, host.options.get("winrm"), secret)).encode())
+        return digest.hexdigest()
+
+    def _nodes_current(self) -> bool:
+        if not _alive(_read_pid(self.nodes_pidfile)) or not self.nodes_ready.exists():
+            return False
+        return json.loads(self.nodes_ready.read_text()).get("fingerprint") == self.fingerprint()
+
     def _ensure_nodes(self, log) -> None:  # type: ignore[no-untyped-def]
-        if not self.nodes or _alive(_read_pid(self.nodes_pidfile)):
+        if not self.nodes or self._nodes_current():
             return
+        _stop_pidfile(self.nodes_pidfile)  # started from another config or password
         self.nodes_ready.unlink(missing_ok=True)
         log_file = open(self.state / "nodes.log", "ab")  # noqa: SIM115 - handed to the child
         proc = subprocess.Popen(
@@ -183,10 +199,11 @@ class SandboxLab:
     def status(self) -> list[Component]:
         rows = []
         nodes_pid = _read_pid(self.nodes_pidfile)
-        endpoints = json.loads(self.nodes_ready.read_text()) if self.nodes_ready.exists() else {}
+        ready = json.loads(self.nodes_ready.read_text()) if self.nodes_ready.exists() else {}
+        endpoints, current = ready.get("endpoints", {}), self._nodes_current()
         for name, host in self.nodes.items():
             rows.append(Component("node", name, endpoints.get(name, f"{host.address}:{host.port or 5986}"),
-                                  _alive(nodes_pid) and name in endpoints, nodes_pid))
+                                  current and name in endpoints, nodes_pid))
         for name, host in self.controllers.items():
             pid = _read_pid(self.ssh_dir(name) / "sshd.pid")
             rows.append(Component("controller", name, f"ssh://{host.address}:{host.port or 22}", _alive(pid), pid))
@@ -291,7 +308,8 @@ def serve_nodes(config: Config) -> int:
                 os_release=host.os or "2012r2", cert_dir=lab.state / "tls",
             )
             started.append(node.start())
-        lab.nodes_ready.write_text(json.dumps({n.name: n.endpoint for n in started}))
+        lab.nodes_ready.write_text(json.dumps({"endpoints": {n.name: n.endpoint for n in started},
+                                               "fingerprint": lab.fingerprint()}))
         by_name = {n.name: n for n in started}
         while not stop.wait(0.1):
             _arm_requested_faults(lab, by_name)
