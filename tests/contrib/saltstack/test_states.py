@@ -9,7 +9,6 @@ scripts parse. The Linux half runs for real in test_plugin.py and test_via_*.py.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,7 +37,7 @@ def windows_pillar() -> dict:
                          installer_source=installer.url)
 
 
-def show_sls(tmp_path: Path, pillar: dict) -> dict:
+def show_sls(saltkit, tmp_path: Path, pillar: dict) -> dict:
     (tmp_path / "conf").mkdir()
     (tmp_path / "pillar").mkdir()
     (tmp_path / "pillar" / "top.sls").write_text(pillars.PILLAR_TOP)
@@ -46,9 +45,8 @@ def show_sls(tmp_path: Path, pillar: dict) -> dict:
     minion = {"file_client": "local", "root_dir": str(tmp_path / "root"), "grains": {"os_family": "Windows"},
               "file_roots": {"base": [str(FILE_ROOT)]}, "pillar_roots": {"base": [str(tmp_path / "pillar")]}}
     (tmp_path / "conf" / "minion").write_text(json.dumps(minion))
-    done = subprocess.run(["salt-call", "--config-dir", str(tmp_path / "conf"), "--local", "--out", "json",
-                           "--log-level", "error", "state.show_sls", "hvrt.compute"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = saltkit.run(["salt-call", "--config-dir", str(tmp_path / "conf"), "--local", "--out", "json",
+                        "--log-level", "error", "state.show_sls", "hvrt.compute"], timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["local"]
 
@@ -66,7 +64,7 @@ def args_of(state: dict) -> tuple[str, dict]:
 
 def test_a_windows_node_gets_msi_ini_live_migration_and_services(saltkit, tmp_path) -> None:
     pillar = windows_pillar()
-    states = show_sls(tmp_path, pillar)
+    states = show_sls(saltkit, tmp_path, pillar)
     etc = r"C:\Program Files\Cloudbase Solutions\OpenStack\Nova\etc"
     nova, agent = etc + r"\nova.conf", etc + r"\neutron_hyperv_agent.conf"
     compiled = {sid: args_of(s) for sid, s in states.items()}
