@@ -205,3 +205,26 @@ def test_scenarios_on_disjoint_nodes_overlap_in_time(tmp_path: Path) -> None:
     assert all(r.status is ScenarioStatus.PASSED for r in results.values())
     assert set(results["solo"].nodes).isdisjoint(results["solo2"].nodes)
     assert time.monotonic() - started < 1.1, "the two scenarios did not run at the same time"
+
+
+def test_a_wrapper_on_hvrt_stage_acts_around_every_stage(tmp_path: Path) -> None:
+    class Timing:
+        def __init__(self) -> None:
+            self.timed: list[tuple[str, bool]] = []
+
+        @hookimpl(wrapper=True)
+        def hvrt_stage(self, ctx, stage):
+            started = time.monotonic()
+            try:
+                return (yield)
+            finally:
+                self.timed.append((stage, time.monotonic() - started >= 0))
+
+    config = make_config()
+    timing = Timing()
+    pm = create_plugin_manager((), extra=[("lab", Lab()), ("timing", timing)])
+    run = RunContext(config, pm, "run1", tmp_path, RunOptions())
+    journal = Journal(tmp_path / "journal.jsonl")
+    Engine(run, journal).run_all(scenarios(config, "solo"))
+    journal.close()
+    assert [s for s, _ in timing.timed] == list(STAGES)
