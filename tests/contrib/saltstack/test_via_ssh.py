@@ -42,7 +42,8 @@ def ssh_lab(saltkit, server, etc: str, **salt: object) -> str:
     node = {
         "address": server.address, "port": server.port, "user": server.user, "transport": "ssh",
         "key_file": str(server.client_key), "labels": {"os": "2019"}, "configurator": "salt",
-        "salt": {"mode": "ssh", "known_hosts": str(server.known_hosts), "config_dir": etc, **salt},
+        "salt": {"mode": "ssh", "known_hosts": str(server.known_hosts), "config_dir": etc,
+                 "roster": {"thin_dir": str(server.user_dir / "salt-thin")}, **salt},
     }
     ini = {"*": {"nova.conf": {"DEFAULT": {"compute_driver": "compute_hyperv.driver.HyperVDriver"},
                                "hyperv": {"enable_instance_metrics_collection": "True"}}}}
