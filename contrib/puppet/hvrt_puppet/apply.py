@@ -9,7 +9,6 @@ the same as root or as an ordinary user and leaves the node's own Puppet alone.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -159,10 +158,3 @@ class PuppetApply:
             problems.append(f"removing {self.workdir} failed: {exc}")
         return problems
 
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest().upper()

@@ -9,40 +9,21 @@ failed resources into :class:`hvrt.errors.ConfigurationFailed`.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import hvrt
 from hvrt.config.model import Host
 from hvrt.context import ScenarioContext
 from hvrt.errors import ConfigurationFailed, InfrastructureError, RemoteTimeout
+from hvrt.installer import local_installer
 from hvrt.transport.base import CommandResult
 from hvrt_puppet import data as hiera
-from hvrt_puppet.apply import Fetched, PuppetApply, sha256_of
+from hvrt_puppet.apply import Fetched, PuppetApply
 from hvrt_puppet.options import PuppetOptions
 from hvrt_puppet.report import CHANGED, FAILED_RUN, ApplySummary, summarize
 
 NAME = "puppet"
 SMALL_CALL = 120.0
-
-
-def _installer(ctx: ScenarioContext) -> tuple[Path | None, str | None]:
-    """The local MSI to upload (checked against its SHA-256 when one is given)."""
-    installer = ctx.config.release.installer
-    if not installer.path:
-        return None, None
-    path = Path(installer.path)
-    if not path.is_absolute():
-        path = Path(ctx.config.path).resolve().parent / path
-    if not path.is_file():
-        raise ConfigurationFailed(f"installer {path} does not exist", step="configure")
-    digest = sha256_of(path)
-    if installer.sha256 and installer.sha256.upper() != digest:
-        raise ConfigurationFailed(
-            f"installer {path.name} has SHA-256 {digest}, the release says {installer.sha256.upper()}",
-            step="configure",
-        )
-    return path, digest
 
 
 def _save(ctx: ScenarioContext, node: str, result: CommandResult | None, fetched: Fetched,
@@ -80,7 +61,7 @@ def _failure(node: str, summary: ApplySummary, result: CommandResult, redact: An
 def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
     """Apply the node's Puppet code for this scenario; the record goes into the results."""
     options = PuppetOptions.for_host(node, ctx.config.path)
-    msi, digest = _installer(ctx)
+    msi, digest = local_installer(ctx.config)
     transport = ctx.transport(node)
     run = PuppetApply(transport, options, node.name)
     result: CommandResult | None = None
