@@ -44,7 +44,7 @@ def run(config: Path, profiles: list[str], jobs: int, results: Path) -> tuple[fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=ROOT / "examples" / "sandbox" / "hvrt.yaml")
-    parser.add_argument("--profile", action="append", default=[],
+    parser.add_argument("-p", "--profile", action="append", default=[],
                         help="limit to these profiles (default: every profile)")
     args = parser.parse_args()
     if not os.environ.get("HVRT_SANDBOX_PASSWORD"):
