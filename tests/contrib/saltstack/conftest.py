@@ -206,17 +206,35 @@ class SaltCluster:
         self.procs.clear()
 
 
-@pytest.fixture(scope="session")
-def salt_cluster() -> Any:
-    """One salt-master and two minions for the whole test session."""
+_CLUSTER: dict[str, SaltCluster] = {}
+HERE = Path(__file__).resolve().parent
+
+
+def _stop_cluster() -> None:
+    cluster = _CLUSTER.pop("running", None)
+    if cluster is not None:
+        cluster.stop()
+        shutil.rmtree(cluster.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def salt_cluster() -> SaltCluster:
+    """One salt-master and two minions, shared by the Salt tests: started by the first
+    test that asks, stopped once the run leaves this folder (not at the end of the
+    whole suite, so the other tests do not carry three idle Salt daemons)."""
     import tempfile
 
     if shutil.which("salt-master") is None:
         pytest.skip("salt is not installed")
-    folder = Path(tempfile.mkdtemp(prefix="hs-"))
-    cluster = SaltCluster(folder).start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    if "running" not in _CLUSTER:
+        _CLUSTER["running"] = SaltCluster(Path(tempfile.mkdtemp(prefix="hs-"))).start()
+    return _CLUSTER["running"]
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if nextitem is None or HERE not in Path(str(nextitem.path)).resolve().parents:
+        _stop_cluster()
+
+
+def pytest_sessionfinish() -> None:
+    _stop_cluster()
