@@ -10,15 +10,13 @@ failed state into :class:`hvrt.errors.ConfigurationFailed` naming that state.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import hvrt
 from hvrt.config.model import Host
 from hvrt.context import ScenarioContext
-from hvrt.errors import ConfigurationFailed
+from hvrt.installer import local_installer
 from hvrt_saltstack import pillar as pillars
 from hvrt_saltstack.applier import Applier
 from hvrt_saltstack.options import SaltOptions
@@ -28,33 +26,6 @@ from hvrt_saltstack.via_ssh import SaltSsh
 
 NAME = "salt"
 APPLIERS: dict[str, type[Applier]] = {"local": LocalCall, "ssh": SaltSsh, "master": MasterPublish}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest().upper()
-
-
-def local_installer(ctx: ScenarioContext) -> tuple[Path | None, str | None]:
-    """The release's MSI on this machine (checked against its SHA-256), if it names one."""
-    installer = ctx.config.release.installer
-    if not installer.path:
-        return None, None
-    path = Path(installer.path)
-    if not path.is_absolute():
-        path = Path(ctx.config.path).resolve().parent / path
-    if not path.is_file():
-        raise ConfigurationFailed(f"installer {path} does not exist", step="configure")
-    digest = _sha256(path)
-    if installer.sha256 and installer.sha256.upper() != digest:
-        raise ConfigurationFailed(
-            f"installer {path.name} has SHA-256 {digest}, the release says {installer.sha256.upper()}",
-            step="configure",
-        )
-    return path, digest
 
 
 def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
@@ -67,7 +38,7 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
     try:
         node_path = source = None
         if options.windows:
-            msi, digest = local_installer(ctx)
+            msi, digest = local_installer(ctx.config)
             node_path, source = applier.stage_installer(msi, installer.url)
         data = pillars.build(
             scenario=ctx.name, profile=ctx.profile, node=node, options=options,
