@@ -143,6 +143,8 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
     if request.options.dry_run:
         return RunOutcome(ExitCode.OK, summary, run_dir, todo)
 
+    hvrt_logger = logging.getLogger("hvrt")
+    previous_level = hvrt_logger.level
     handler = _run_log_handler(run_dir, redactor)
     console_filter = RedactingFilter(redactor)
     for console in logging.getLogger().handlers:
@@ -165,7 +167,8 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
         journal.record("run_end", exit_code=int(code), interrupted=summary.interrupted)
     finally:
         journal.close()
-        logging.getLogger("hvrt").removeHandler(handler)
+        hvrt_logger.removeHandler(handler)
+        hvrt_logger.setLevel(previous_level)
         handler.close()
         for console in logging.getLogger().handlers:
             console.removeFilter(console_filter)

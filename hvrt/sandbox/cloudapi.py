@@ -229,6 +229,13 @@ def _down(args: argparse.Namespace) -> int:
     except (OSError, ValueError, KeyError):
         return 0
     try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        cmdline = b""
+    if b"cloudapi" not in cmdline:  # gone, and the pid may belong to someone else now
+        state_file.unlink(missing_ok=True)
+        return 0
+    try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         state_file.unlink(missing_ok=True)

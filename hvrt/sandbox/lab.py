@@ -167,7 +167,7 @@ class SandboxLab:
     def _ensure_nodes(self, log) -> None:  # type: ignore[no-untyped-def]
         if not self.nodes or self._nodes_current():
             return
-        _stop_pidfile(self.nodes_pidfile)  # started from another config or password
+        _stop_pidfile(self.nodes_pidfile, expect=b"hvrt.sandbox.lab")  # another config or password
         self.nodes_ready.unlink(missing_ok=True)
         log_file = open(self.state / "nodes.log", "ab")  # noqa: SIM115 - handed to the child
         proc = subprocess.Popen(
@@ -220,16 +220,23 @@ class SandboxLab:
         for data in sorted(self.state.glob("controllers/*/stack/data")):
             stop_state_dir(data / "keystone")
             cloudapi.main(["down", "--state-dir", str(data / "cloudapi")])
-        _stop_pidfile(self.nodes_pidfile)
+        _stop_pidfile(self.nodes_pidfile, expect=b"hvrt.sandbox.lab")
         self.nodes_ready.unlink(missing_ok=True)
         for name in self.controllers:
-            _stop_pidfile(self.ssh_dir(name) / "sshd.pid")
+            _stop_pidfile(self.ssh_dir(name) / "sshd.pid", expect=b"sshd")
         log("sandbox stopped")
 
 
-def _stop_pidfile(path: Path, timeout: float = 10.0) -> None:
+def _stop_pidfile(path: Path, timeout: float = 10.0, expect: bytes = b"") -> None:
+    """Stop the process a pid file names, if it still runs ``expect`` (a stale pid
+    may belong to another process by now)."""
     pid = _read_pid(path)
     if not _alive(pid):
+        return
+    try:
+        if expect and expect not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return
+    except OSError:
         return
     assert pid is not None
     try:

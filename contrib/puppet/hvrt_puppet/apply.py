@@ -76,9 +76,13 @@ class PuppetApply:
         elif self.options.windows:
             self.workdir = self.options.remote_path(WINDOWS_WORKDIR)
         else:
-            made = self.transport.run(["mktemp", "-d", "/tmp/hvrt-puppet.XXXXXXXX"], timeout=timeout)
+            argv = ["mktemp", "-d", "/tmp/hvrt-puppet.XXXXXXXX"]
+            made = self.transport.run(argv, timeout=timeout)
+            if made.exit_code == -1:  # killed by a signal before it answered: harmless to ask again
+                made = self.transport.run(argv, timeout=timeout)
             if not made.ok or not made.stdout.strip():
-                raise ConfigurationFailed(f"cannot create a work folder: {made.tail()}", host=self.node, step="configure")
+                raise ConfigurationFailed(f"cannot create a work folder (mktemp exited {made.exit_code}): {made.tail()}",
+                                          host=self.node, step="configure")
             self.workdir = self.options.remote_path(made.stdout.strip())
             self._created_workdir = True
         return self.workdir
