@@ -70,15 +70,22 @@ class Engine:
             result.error = "the lab has too few matching nodes or no controller for this scenario"
             self._finish(sc, result)
         self._scheduler = scheduler
-        watcher = threading.Thread(target=self._watch_cancel, args=(scheduler,), daemon=True)
+        finished = threading.Event()
+        watcher = threading.Thread(target=self._watch_cancel, args=(scheduler, finished), daemon=True)
         watcher.start()
-        scheduler.run()
+        try:
+            scheduler.run()
+        finally:
+            finished.set()
         for sc in scheduler.not_started:
             self.results.setdefault(sc.name, ScenarioResult(sc.name, ScenarioStatus.SKIPPED, profile=_profile_dict(sc)))
         return [self.results[s.name] for s in scenarios if s.name in self.results]
 
-    def _watch_cancel(self, scheduler: Scheduler) -> None:
-        self.run.cancel.wait()
+    def _watch_cancel(self, scheduler: Scheduler, finished: threading.Event) -> None:
+        """On Ctrl-C (``run.cancel``): start nothing more and abort running remote calls."""
+        while not self.run.cancel.wait(0.2):
+            if finished.is_set():
+                return
         scheduler.stop()
         with self._lock:
             contexts = list(self._contexts.values())
