@@ -62,7 +62,7 @@ def test_token_is_required_when_checking(api: CloudApiHTTPServer) -> None:
 
 def test_only_loopback(nodes: list[Path]) -> None:
     with pytest.raises(InfrastructureError, match="loopback"):
-        CloudApiHTTPServer(("10.1.2.3", 0), CloudStatus(nodes))
+        CloudApiHTTPServer(("192.0.2.3", 0), CloudStatus(nodes))
 
 
 def test_up_and_down_as_a_plain_script(tmp_path: Path, nodes: list[Path]) -> None:

@@ -127,7 +127,7 @@ def test_taken_fixed_port_is_an_error(server: SshdServer, tmp_path: Path) -> Non
 
 def test_non_loopback_address_is_refused_before_any_io(tmp_path: Path) -> None:
     with pytest.raises(InfrastructureError, match="loopback"):
-        SshdServer(tmp_path / "x", address="10.0.0.1")
+        SshdServer(tmp_path / "x", address="192.0.2.1")
     assert not (tmp_path / "x").exists()
 
 

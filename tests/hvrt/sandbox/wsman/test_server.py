@@ -153,7 +153,7 @@ def test_reboot_makes_shells_vanish(tmp_path, node_password):
 
 def test_only_loopback():
     with pytest.raises(ValueError):
-        SimulatedNode("x", "10.0.0.1", 0, "/nonexistent")
+        SimulatedNode("x", "192.0.2.1", 0, "/nonexistent")
 
 
 def test_encoded_command_decoding(https_node, node_password):
