@@ -1,50 +1,62 @@
 """The ``local`` transport: a controller that is the runner itself (subprocess).
 
 Same interface and guarantees as SSH: argument vectors (no shell), a timeout on
-every command, output streamed line by line to ``on_output``.
+every command, output streamed line by line to ``on_output`` and kept within the
+transport's :class:`~hvrt.transport.base.OutputLimits`. ``get`` copies from the
+local "remote" path by the rules of :mod:`hvrt.transport.download` (no links
+followed, unsafe names skipped, 0644/0755, bounded).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import stat
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from hvrt.errors import RemoteTimeout, TransportError
-from hvrt.transport.base import CommandResult, OutputHandler, Transport
+from hvrt.transport.base import Command, OutputCapture, OutputLimits, Transport
+from hvrt.transport.download import (
+    Destination,
+    DownloadLimits,
+    DownloadSummary,
+    Entry,
+    Reader,
+    Source,
+    fetch,
+    kind_of,
+)
+
+_READ = 65536
 
 
 class LocalTransport(Transport):
-    def __init__(self, host_name: str = "localhost", default_timeout: float = 600.0) -> None:
+    def __init__(self, host_name: str = "localhost", default_timeout: float = 600.0, *,
+                 output_limits: OutputLimits | None = None,
+                 download_limits: DownloadLimits | None = None) -> None:
         self.host_name = host_name
         self.default_timeout = default_timeout
+        self.output_limits = output_limits or self.output_limits
+        self.download_limits = download_limits or self.download_limits
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
         self._closed = False
 
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        timeout: float | None = None,
-        stdin: bytes | None = None,
-        env: Mapping[str, str] | None = None,
-        cwd: str | None = None,
-        on_output: OutputHandler | None = None,
-        check: bool = False,
-    ) -> CommandResult:
+    def _execute(self, command: Command, capture: OutputCapture) -> int:
         if self._closed:
             raise TransportError("transport is closed", host=self.host_name)
-        timeout = timeout or self.default_timeout
-        started = time.monotonic()
-        full_env = {**os.environ, **(env or {})}
+        argv = command.argv
+        full_env = {**os.environ, **(command.env or {})}
         try:
             proc = subprocess.Popen(
-                list(argv), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, cwd=cwd,
+                list(argv), stdin=subprocess.PIPE if command.stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, cwd=command.cwd,
                 start_new_session=True,
             )
         except OSError as exc:
@@ -52,23 +64,16 @@ class LocalTransport(Transport):
         with self._lock:
             self._running.add(proc)
         try:
-            return self._finish(proc, argv, stdin, timeout, started, on_output, check)
+            return self._finish(proc, command, capture)
         finally:
             with self._lock:
                 self._running.discard(proc)
 
-    def _finish(
-        self, proc: subprocess.Popen[bytes], argv: Sequence[str], stdin: bytes | None,
-        timeout: float, started: float, on_output: OutputHandler | None, check: bool,
-    ) -> CommandResult:
-        chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
-
-        def pump(stream_name: str, stream: object) -> None:
-            for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
-                line = raw.decode("utf-8", "replace")
-                chunks[stream_name].append(line)
-                if on_output is not None:
-                    on_output(stream_name, line.rstrip("\n"))
+    def _finish(self, proc: subprocess.Popen[bytes], command: Command, capture: OutputCapture) -> int:
+        def pump(stream_name: str, stream: IO[bytes]) -> None:
+            fd = stream.fileno()
+            while data := os.read(fd, _READ):
+                capture.feed(stream_name, data)
 
         pumps = [
             threading.Thread(target=pump, args=("stdout", proc.stdout), daemon=True),
@@ -76,33 +81,24 @@ class LocalTransport(Transport):
         ]
         for t in pumps:
             t.start()
-        if stdin is not None and proc.stdin is not None:
+        if command.stdin is not None and proc.stdin is not None:
             try:
-                proc.stdin.write(stdin)
+                proc.stdin.write(command.stdin)
                 proc.stdin.close()
             except BrokenPipeError:
                 pass
         try:
-            proc.wait(timeout=timeout)
+            proc.wait(timeout=command.timeout)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise RemoteTimeout(
-                f"command {argv[0]!r} did not finish within {timeout:.0f}s", host=self.host_name
+                f"command {command.argv[0]!r} did not finish within {command.timeout:.0f}s", host=self.host_name
             ) from None
         for t in pumps:
             t.join(timeout=5)
         if self._closed:
-            raise TransportError(f"command {argv[0]!r} aborted: transport closed", host=self.host_name)
-        result = CommandResult(
-            list(argv), proc.returncode, "".join(chunks["stdout"]), "".join(chunks["stderr"]),
-            time.monotonic() - started,
-        )
-        if check and not result.ok:
-            raise TransportError(
-                f"command {argv[0]!r} exited {result.exit_code}", host=self.host_name,
-                detail=result.tail(),
-            )
-        return result
+            raise TransportError(f"command {command.argv[0]!r} aborted: transport closed", host=self.host_name)
+        return proc.returncode
 
     def close(self) -> None:
         """Kill the commands still running (the engine closes transports to abort a stage)."""
@@ -113,26 +109,59 @@ class LocalTransport(Transport):
             _kill_group(proc)
 
     def put(self, local: Path, remote: str, *, timeout: float | None = None) -> None:
-        _copy(Path(local), Path(remote))
+        source, target = Path(local), Path(remote)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, target)
 
-    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> None:
-        source = Path(remote)
-        if not source.exists():
-            raise TransportError(f"no such file: {remote}", host=self.host_name)
-        _copy(source, Path(local))
+    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> DownloadSummary:
+        dest = Destination(self.host_name, remote, self.download_limits,
+                           time.monotonic() + (timeout or self.default_timeout))
+        try:
+            return fetch(_DiskSource(), remote, Path(local), dest)
+        except OSError as exc:
+            raise TransportError(f"download of {remote} failed: {exc}", host=self.host_name) from None
 
 
-def _copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_dir():
-        shutil.copytree(source, target, dirs_exist_ok=True)
-    else:
-        shutil.copy2(source, target)
+class _DiskSource(Source):
+    """The local disk as the "remote" side of a download."""
+
+    @staticmethod
+    def _entry(path: str, follow: bool) -> Entry | None:
+        try:
+            info = os.stat(path) if follow else os.lstat(path)
+        except FileNotFoundError:
+            return None
+        return Entry(os.path.basename(path), kind_of(info.st_mode), info.st_size)
+
+    def lstat(self, path: str) -> Entry | None:
+        return self._entry(path, False)
+
+    def stat(self, path: str) -> Entry | None:
+        return self._entry(path, True)
+
+    def list(self, path: str, most: int) -> list[Entry]:
+        found: list[Entry] = []
+        with os.scandir(path) as listing:
+            for item in listing:
+                info = item.stat(follow_symlinks=False)
+                found.append(Entry(item.name, kind_of(info.st_mode), info.st_size))
+                if len(found) > most:
+                    break
+        return found
+
+    @contextlib.contextmanager
+    def open(self, path: str, size: int, *, follow: bool) -> Iterator[Reader]:
+        fd = os.open(path, os.O_RDONLY | (0 if follow else os.O_NOFOLLOW))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise TransportError(f"{path} is not a regular file")
+            yield fh
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    import signal
-
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:

@@ -16,7 +16,7 @@ connection fails the command that was running on it; the next call reconnects.
 """
 from __future__ import annotations
 
-import codecs
+import contextlib
 import functools
 import logging
 import os
@@ -26,15 +26,26 @@ import shlex
 import stat
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import paramiko
+from paramiko.sftp import CMD_CLOSE, CMD_HANDLE, CMD_NAME, CMD_OPENDIR, CMD_READDIR
 
 from hvrt.errors import RemoteTimeout, TransportError
 from hvrt.redact import RedactingFilter, Redactor
-from hvrt.transport.base import CommandResult, OutputHandler, Transport
+from hvrt.transport.base import Command, OutputCapture, OutputLimits, Transport
+from hvrt.transport.download import (
+    Destination,
+    DownloadLimits,
+    DownloadSummary,
+    Entry,
+    Reader,
+    Source,
+    fetch,
+    kind_of,
+)
 
 if TYPE_CHECKING:
     from hvrt.config.model import Host, Secret
@@ -45,6 +56,10 @@ PID_MARKER = "HVRT-REMOTE-PID "
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _POLL = 0.02
 _KILL_TIMEOUT = 10.0
+_RECV = 65536
+_PREFETCH = 64
+"""SFTP read requests in flight per file (32 KiB each)."""
+_PID_LINE_MAX = len(PID_MARKER) + 24
 
 
 def build_command(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None) -> str:
@@ -106,8 +121,12 @@ class SSHTransport(Transport):
         allow_agent: bool = True,
         default_timeout: float = 600.0,
         redactor: Redactor | None = None,
+        output_limits: OutputLimits | None = None,
+        download_limits: DownloadLimits | None = None,
     ) -> None:
         self.host_name = host_name
+        self.output_limits = output_limits or self.output_limits
+        self.download_limits = download_limits or self.download_limits
         self.address = address
         self.port = port
         self.user = user or _local_user()
@@ -236,21 +255,10 @@ class SSHTransport(Transport):
 
     # ------------------------------------------------------------------ commands
 
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        timeout: float | None = None,
-        stdin: bytes | None = None,
-        env: Mapping[str, str] | None = None,
-        cwd: str | None = None,
-        on_output: OutputHandler | None = None,
-        check: bool = False,
-    ) -> CommandResult:
-        timeout = timeout or self.default_timeout
-        command = build_command(argv, env, cwd)
-        shown = self.redactor.literals(shlex.join(str(a) for a in argv))
-        log.debug("%s: run %s", self.host_name, shown)
+    def _execute(self, command: Command, capture: OutputCapture) -> int:
+        argv, timeout = command.argv, command.timeout
+        shell_text = build_command(argv, command.env, command.cwd)
+        log.debug("%s: run %s", self.host_name, self.redactor.literals(shlex.join(argv)))
         started = time.monotonic()
         chan = self._session()
         key = id(chan)
@@ -258,12 +266,12 @@ class SSHTransport(Transport):
             self._running[key] = None
         try:
             chan.settimeout(timeout)
-            chan.exec_command(command)
-            if stdin:
-                chan.sendall(stdin)
+            chan.exec_command(shell_text)
+            if command.stdin:
+                chan.sendall(command.stdin)
             chan.shutdown_write()
-            streams = _Streams(on_output)
-            exit_code = self._pump(chan, streams, started + timeout, key, argv, timeout)
+            streams = _PidLine(capture, functools.partial(self._note_pid, key))
+            return self._pump(chan, streams, started + timeout, key, argv, timeout)
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise TransportError(f"command {argv[0]!r} failed: connection lost ({exc})",
                                  host=self.host_name) from None
@@ -271,23 +279,16 @@ class SSHTransport(Transport):
             with self._lock:
                 self._running.pop(key, None)
             chan.close()
-        result = CommandResult(list(argv), exit_code, streams.text("stdout"), streams.text("stderr"),
-                               time.monotonic() - started)
-        if check and not result.ok:
-            raise TransportError(f"command {argv[0]!r} exited {exit_code}", host=self.host_name,
-                                 detail=self.redactor.literals(result.tail()))
-        return result
 
-    def _pump(self, chan: paramiko.Channel, streams: _Streams, deadline: float, key: int,
+    def _pump(self, chan: paramiko.Channel, streams: _PidLine, deadline: float, key: int,
               argv: Sequence[str], timeout: float) -> int:
-        on_pid = functools.partial(self._note_pid, key)
         while True:
-            if self._drain(chan, streams, on_pid):
+            if self._drain(chan, streams):
                 continue
             transport = chan.get_transport()
             alive = transport is not None and transport.is_active()
             if chan.exit_status_ready():
-                while self._drain(chan, streams, on_pid):  # data that came with the status
+                while self._drain(chan, streams):  # data that came with the status
                     pass
                 status = chan.recv_exit_status()
                 # -1: no exit-status message; a signal killed the command or the link died.
@@ -304,19 +305,18 @@ class SSHTransport(Transport):
                 raise RemoteTimeout(f"command {argv[0]!r} did not finish within {timeout:.0f}s",
                                     host=self.host_name)
             chan.status_event.wait(_POLL)
-        streams.finish()
         if self._closed:
             raise TransportError(f"command {argv[0]!r} aborted: transport closed", host=self.host_name)
         raise TransportError(f"command {argv[0]!r} failed: connection lost", host=self.host_name)
 
     @staticmethod
-    def _drain(chan: paramiko.Channel, streams: _Streams, on_pid: Callable[[int], None]) -> bool:
+    def _drain(chan: paramiko.Channel, streams: _PidLine) -> bool:
         busy = False
         if chan.recv_ready():
-            streams.feed("stdout", chan.recv(65536), on_pid)
+            streams.feed("stdout", chan.recv(_RECV))
             busy = True
         if chan.recv_stderr_ready():
-            streams.feed("stderr", chan.recv_stderr(65536))
+            streams.feed("stderr", chan.recv_stderr(_RECV))
             busy = True
         return busy
 
@@ -345,12 +345,11 @@ class SSHTransport(Transport):
 
     # ------------------------------------------------------------------ files
 
-    def _sftp(self, timeout: float) -> paramiko.SFTPClient:
+    def _sftp(self, timeout: float) -> _SFTP:
         chan = self._session()
         chan.settimeout(timeout)
         chan.invoke_subsystem("sftp")
-        sftp = paramiko.SFTPClient(chan)
-        return sftp
+        return _SFTP(chan)
 
     def put(self, local: Path, remote: str, *, timeout: float | None = None) -> None:
         local = Path(local)
@@ -374,71 +373,105 @@ class SSHTransport(Transport):
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise TransportError(f"upload of {local} to {remote} failed: {exc}", host=self.host_name) from None
 
-    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> None:
-        local = Path(local)
-        deadline = time.monotonic() + (timeout or self.default_timeout)
+    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> DownloadSummary:
+        """Download by the rules of :mod:`hvrt.transport.download` (links are not followed,
+        unsafe names are skipped, 0644/0755, at most :attr:`download_limits`)."""
+        limit = timeout or self.default_timeout
+        dest = Destination(self.host_name, remote, self.download_limits, time.monotonic() + limit)
         try:
-            with self._sftp(timeout or self.default_timeout) as sftp:
+            with self._sftp(limit) as sftp:
+                return fetch(_SFTPSource(sftp), remote, Path(local), dest)
+        except (OSError, EOFError, UnicodeError, paramiko.SSHException) as exc:
+            raise TransportError(f"download of {remote} failed: {exc or type(exc).__name__}",
+                                 host=self.host_name) from None
+
+
+class _SFTP(paramiko.SFTPClient):
+    """An SFTP client whose folder listing stops after a given number of entries."""
+
+    def bounded_listdir(self, path: str, most: int) -> list[tuple[bytes, paramiko.SFTPAttributes]]:
+        kind, msg = self._request(CMD_OPENDIR, self._adjust_cwd(path))
+        if kind != CMD_HANDLE:
+            raise paramiko.SFTPError("Expected handle")
+        handle = msg.get_binary()
+        found: list[tuple[bytes, paramiko.SFTPAttributes]] = []
+        try:
+            while len(found) <= most:
                 try:
-                    attrs = sftp.stat(remote)
-                except FileNotFoundError:
-                    raise TransportError(f"no such file: {remote}", host=self.host_name) from None
-                if stat.S_ISDIR(attrs.st_mode or 0):
-                    self._get_dir(sftp, remote, local, deadline)
-                else:
-                    local.parent.mkdir(parents=True, exist_ok=True)
-                    sftp.get(remote, str(local))
-        except (OSError, EOFError, paramiko.SSHException) as exc:
-            raise TransportError(f"download of {remote} failed: {exc}", host=self.host_name) from None
-
-    def _get_dir(self, sftp: paramiko.SFTPClient, remote: str, local: Path, deadline: float) -> None:
-        local.mkdir(parents=True, exist_ok=True)
-        for entry in sorted(sftp.listdir_attr(remote), key=lambda e: e.filename):
-            _check_deadline(deadline, self.host_name, "download")
-            source = posixpath.join(remote, entry.filename)
-            mode = entry.st_mode or 0
-            if stat.S_ISDIR(mode):
-                self._get_dir(sftp, source, local / entry.filename, deadline)
-            elif stat.S_ISREG(mode):
-                sftp.get(source, str(local / entry.filename))
-                os.chmod(local / entry.filename, stat.S_IMODE(mode))
+                    kind, msg = self._request(CMD_READDIR, handle)
+                except EOFError:  # the end of the folder
+                    break
+                if kind != CMD_NAME:
+                    raise paramiko.SFTPError("Expected name response")
+                for _ in range(min(msg.get_int(), most + 1 - len(found))):
+                    name = msg.get_string()
+                    msg.get_string()  # the long form, unused
+                    attrs = paramiko.SFTPAttributes._from_msg(msg)
+                    if name not in (b".", b".."):
+                        found.append((name, attrs))
+        finally:
+            self._request(CMD_CLOSE, handle)
+        return found
 
 
-class _Streams:
-    """Decode stdout/stderr incrementally and hand complete lines to ``on_output``."""
+class _SFTPSource(Source):
+    """The remote side of a download over SFTP (modes as the server reports them)."""
 
-    def __init__(self, on_output: OutputHandler | None) -> None:
-        self.on_output = on_output
-        self.chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
-        self.partial = {"stdout": "", "stderr": ""}
-        self.decoders = {n: codecs.getincrementaldecoder("utf-8")("replace") for n in self.chunks}
-        self.pid_seen = False
+    def __init__(self, sftp: _SFTP) -> None:
+        self.sftp = sftp
 
-    def feed(self, name: str, data: bytes, on_pid: Callable[[int], None] | None = None) -> None:
-        lines = (self.partial[name] + self.decoders[name].decode(data)).split("\n")
-        self.partial[name] = lines.pop()
-        for line in lines:
-            if name == "stdout" and not self.pid_seen and line.startswith(PID_MARKER):
-                self.pid_seen = True
-                if on_pid is not None:
-                    on_pid(int(line[len(PID_MARKER):]))
-                continue
-            self._emit(name, line, "\n")
+    def _entry(self, path: str, follow: bool) -> Entry | None:
+        try:
+            attrs = self.sftp.stat(path) if follow else self.sftp.lstat(path)
+        except FileNotFoundError:
+            return None
+        return Entry(posixpath.basename(path), kind_of(attrs.st_mode or 0), int(attrs.st_size or 0))
+
+    def lstat(self, path: str) -> Entry | None:
+        return self._entry(path, False)
+
+    def stat(self, path: str) -> Entry | None:
+        return self._entry(path, True)
+
+    def list(self, path: str, most: int) -> list[Entry]:
+        return [Entry(name, kind_of(attrs.st_mode or 0), int(attrs.st_size or 0))
+                for name, attrs in self.sftp.bounded_listdir(path, most)]
+
+    @contextlib.contextmanager
+    def open(self, path: str, size: int, *, follow: bool) -> Iterator[Reader]:
+        with self.sftp.open(path, "rb") as fh:
+            if size > 0:
+                fh.prefetch(size, max_concurrent_requests=_PREFETCH)
+            yield fh
+
+
+class _PidLine:
+    """Takes the remote shell's first stdout line (its pid) out of the command's output."""
+
+    def __init__(self, capture: OutputCapture, on_pid: Callable[[int], None]) -> None:
+        self.capture = capture
+        self.on_pid = on_pid
+        self.pending: bytearray | None = bytearray()
+
+    def feed(self, name: str, data: bytes) -> None:
+        if name == "stdout" and self.pending is not None:
+            self.pending += data
+            end = self.pending.find(b"\n")
+            if end < 0 and len(self.pending) < _PID_LINE_MAX:
+                return
+            head, self.pending = bytes(self.pending), None
+            data = head
+            if end >= 0 and head.startswith(PID_MARKER.encode()):
+                data = head[end + 1:]
+                digits = head[len(PID_MARKER):end].strip()
+                if digits.isdigit() and int(digits) > 1:
+                    self.on_pid(int(digits))
+        self.capture.feed(name, data)
 
     def finish(self) -> None:
-        for name in self.chunks:
-            rest = self.partial[name] + self.decoders[name].decode(b"", True)
-            self.partial[name] = ""
-            if rest:
-                self._emit(name, rest, "")
-
-    def _emit(self, name: str, line: str, end: str) -> None:
-        self.chunks[name].append(line + end)
-        if self.on_output is not None:
-            self.on_output(name, line.rstrip("\r"))
-
-    def text(self, name: str) -> str:
-        return "".join(self.chunks[name])
+        if self.pending:
+            self.capture.feed("stdout", bytes(self.pending))
+        self.pending = None
 
 
 def _put_file(sftp: paramiko.SFTPClient, source: Path, target: str) -> None:

@@ -12,12 +12,13 @@ unreachable becomes :class:`hvrt.errors.TransportError` naming the node and the 
 from __future__ import annotations
 
 import base64
+import binascii
 import itertools
 import json
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ from winrm.protocol import Protocol
 from hvrt.config.model import Host, Secret
 from hvrt.errors import InfrastructureError, RemoteTimeout, TransportError
 from hvrt.redact import Redactor
-from hvrt.transport.base import CommandResult, OutputHandler, Transport
+from hvrt.transport.base import STREAMS, Command, OutputCapture, Transport
+from hvrt.transport.download import DownloadSummary
 from hvrt_winrm import files
 from hvrt_winrm.options import WinRMOptions
 from hvrt_winrm.quoting import argv_to_command_line
@@ -44,6 +46,8 @@ log = logging.getLogger("hvrt.winrm")
 RESPONSE_PREFIX = "#HVRT# "
 SEND_PIECE = 96 * 1024
 SHELL_NOT_FOUND = 2150858843
+_STDERR_SHOWN = 4096
+_FEED = 1024 * 1024
 
 
 def resource_text(name: str) -> str:
@@ -73,7 +77,42 @@ class _Lost(Exception):
     """The shell or the connection is gone; reset and retry."""
 
 
+class _Oversized(Exception):
+    """A line of the host loop's stdout passed the transport's ``max_response``."""
+
+
+class _Lines:
+    """Splits the host loop's stdout into lines, refusing one longer than ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.partial = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        lines: list[bytes] = []
+        start = 0
+        while (end := data.find(b"\n", start)) >= 0:
+            if len(self.partial) + end - start > self.limit:
+                raise _Oversized(f"a line of {len(self.partial) + end - start} bytes")
+            lines.append(bytes(self.partial) + data[start:end])
+            self.partial.clear()
+            start = end + 1
+        if len(self.partial) + len(data) - start > self.limit:
+            raise _Oversized(f"more than {self.limit} bytes without a line end")
+        self.partial += data[start:]
+        return lines
+
+
 class WinRMTransport(Transport):
+    """One node over WinRM (see the module docstring).
+
+    ``max_response`` bounds one answer line of the host loop (a command's whole output
+    travels in one answer, so it also bounds what ``run`` can return); past it the call
+    fails with :class:`~hvrt.errors.TransportError` and the shell is reset.
+    """
+
+    max_response: int = 64 * 1024 * 1024
+
     def __init__(
         self,
         host_name: str,
@@ -97,7 +136,7 @@ class WinRMTransport(Transport):
         self._protocol: Protocol | None = None
         self._shell: str | None = None
         self._command: str | None = None
-        self._stdout = ""
+        self._lines = _Lines(self.max_response)
         self._ids = itertools.count(1)
         self.calls = 0
 
@@ -151,7 +190,7 @@ class WinRMTransport(Transport):
              encode_command(host_loop_script())],
             skip_cmd_shell=True,
         )
-        self._stdout = ""
+        self._lines = _Lines(self.max_response)
         module = resource_text("HvrtHyperV.psm1").encode("utf-8")
         import hashlib
 
@@ -168,7 +207,7 @@ class WinRMTransport(Transport):
         """Forget the shell (ending it on the node when still reachable)."""
         protocol, shell, command = self._protocol, self._shell, self._command
         self._shell = self._command = None
-        self._stdout = ""
+        self._lines = _Lines(self.max_response)
         if protocol is None or shell is None:
             return
         protocol.operation_timeout_sec = 2
@@ -207,17 +246,22 @@ class WinRMTransport(Transport):
                 stdout, stderr, code, done = protocol.get_command_output_raw(shell, command)
             except WinRMOperationTimeoutError:
                 continue
-            self._stdout += stdout.decode("ascii", "replace")
             if stderr:
-                log.debug("%s: stderr: %s", self.host_name, self.redactor.literals(stderr.decode("utf-8", "replace")))
-            *lines, self._stdout = self._stdout.split("\n")
+                log.debug("%s: stderr: %s", self.host_name,
+                          self.redactor.literals(stderr[:_STDERR_SHOWN].decode("utf-8", "replace")))
+            try:
+                lines = self._lines.feed(stdout)
+            except _Oversized as exc:
+                self._reset()
+                raise TransportError(f"an answer of the node passed {self.max_response} bytes ({exc}); "
+                                     "the shell was reset", host=self.host_name, step=calls[0][0]) from None
             for raw in lines:
-                line = raw.strip()
+                line = raw.strip().decode("ascii", "replace")
                 if not line.startswith(RESPONSE_PREFIX):
                     if line:
-                        log.debug("%s: %s", self.host_name, self.redactor.literals(line))
+                        log.debug("%s: %s", self.host_name, self.redactor.literals(line[:_STDERR_SHOWN]))
                     continue
-                answer = json.loads(base64.b64decode(line[len(RESPONSE_PREFIX):]))
+                answer = self._decode_answer(line[len(RESPONSE_PREFIX):], calls[0][0])
                 if answer.get("id") in ids:
                     answers[answer["id"]] = answer
             if done:
@@ -231,6 +275,17 @@ class WinRMTransport(Transport):
                                       host=self.host_name, step=name, category=str(error.get("category", "")))
             results.append(answer.get("value"))
         return results
+
+    def _decode_answer(self, text: str, step: str) -> dict[str, Any]:
+        try:
+            answer = json.loads(base64.b64decode(text, validate=True))
+        except (ValueError, binascii.Error):
+            answer = None
+        if not isinstance(answer, dict):
+            self._reset()
+            raise TransportError("the node sent an answer that is not base64 JSON; the shell was reset",
+                                 host=self.host_name, step=step)
+        return answer
 
     def invoke_many(self, calls: list[tuple[str, dict[str, Any]]], *, timeout: float | None = None) -> list[Any]:
         """Call several module functions in one round (pipelined); results in order."""
@@ -291,43 +346,35 @@ class WinRMTransport(Transport):
         raise exc
 
     # ------------------------------------------------------------ Transport API
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        timeout: float | None = None,
-        stdin: bytes | None = None,
-        env: Mapping[str, str] | None = None,
-        cwd: str | None = None,
-        on_output: OutputHandler | None = None,
-        check: bool = False,
-    ) -> CommandResult:
-        if stdin is not None:
+    def _execute(self, command: Command, capture: OutputCapture) -> int:
+        argv = command.argv
+        if command.stdin is not None:
             raise TransportError("stdin is not supported by the winrm transport; upload a file instead",
-                                 host=self.host_name, step=str(argv[0]))
-        started = time.monotonic()
+                                 host=self.host_name, step=argv[0])
         params: dict[str, Any] = {"file": argv[0], "arguments": argv_to_command_line(argv[1:])}
-        if cwd:
-            params["cwd"] = cwd
-        if env:
-            params["env"] = dict(env)
-        value = self.invoke("Invoke-HvrtProcess", params, timeout=timeout)
-        result = CommandResult(list(argv), int(value["exit_code"]), value.get("stdout") or "",
-                               value.get("stderr") or "", time.monotonic() - started)
-        if on_output is not None:
-            for stream in ("stdout", "stderr"):
-                for line in getattr(result, stream).splitlines():
-                    on_output(stream, line)
-        if check and not result.ok:
-            raise TransportError(f"command {argv[0]!r} exited {result.exit_code}", host=self.host_name,
-                                 detail=self.redactor.literals(result.tail()))
-        return result
+        if command.cwd:
+            params["cwd"] = command.cwd
+        if command.env:
+            params["env"] = dict(command.env)
+        value = self.invoke("Invoke-HvrtProcess", params, timeout=command.timeout)
+        try:
+            exit_code = int(value["exit_code"])
+            texts = [(stream, value.get(stream) or "") for stream in STREAMS]
+            if not all(isinstance(text, str) for _, text in texts):
+                raise TypeError("output is not text")
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            raise TransportError(f"malformed answer to Invoke-HvrtProcess: {exc}", host=self.host_name,
+                                 step=argv[0]) from None
+        for stream, text in texts:
+            for start in range(0, len(text), _FEED):
+                capture.feed(stream, text[start:start + _FEED].encode("utf-8", "replace"))
+        return exit_code
 
     def put(self, local: Path, remote: str, *, timeout: float | None = None) -> None:
         files.upload(self, Path(local), remote, timeout=timeout or self.default_timeout)
 
-    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> None:
-        files.download(self, remote, Path(local), timeout=timeout or self.default_timeout)
+    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> DownloadSummary:
+        return files.download(self, remote, Path(local), timeout=timeout or self.default_timeout)
 
     def reboot(self, *, timeout: float | None = None) -> None:
         """Restart the node and wait (bounded) until WinRM answers from the new boot."""

@@ -153,7 +153,10 @@ def test_folder_upload_and_download_round_trip(ssh: SSHTransport, sshd_server: S
         copy = back / path.relative_to(source)
         if path.is_file():
             assert copy.read_bytes() == path.read_bytes()
-            assert copy.stat().st_mode & 0o777 == path.stat().st_mode & 0o777
+            assert copy.stat().st_mode & 0o7777 == 0o644  # downloads never keep remote mode bits
+        else:
+            assert copy.stat().st_mode & 0o7777 == 0o755
+    assert ssh.run(["stat", "-c", "%a", f"{remote}/run.sh"]).stdout == "755\n"  # uploads keep them
     ssh.put(source / "a.txt", f"{sshd_server.user_dir}/single/a.txt")
     ssh.get(f"{sshd_server.user_dir}/single/a.txt", tmp_path / "one" / "a.txt")
     assert (tmp_path / "one" / "a.txt").read_text() == "alpha\n"
