@@ -95,7 +95,7 @@ def build_devstack_repo(
     env_text = env_text if env_text is not None else sandbox_env()
     _git(target, "init", "-q", "-b", "master")
     _write_tree(target, "master", env_text)
-    _git(target, "add", "-A")
+    _git(target, "add", "-A", "--", ".")
     _git(target, "commit", "-q", "-m", "DevStack stand-in")
     for tag in eol_tags:
         series = tag.removesuffix("-eol")
@@ -126,7 +126,7 @@ def add_commit(repo: Path | str, branch: str, message: str = "update") -> str:
     _git(repo, "checkout", "-q", branch)
     marker = repo / "hvrt-updates"
     marker.write_text((marker.read_text() if marker.exists() else "") + message + "\n")
-    _git(repo, "add", "hvrt-updates")
+    _git(repo, "add", "--", "hvrt-updates")
     _git(repo, "commit", "-q", "-m", message)
     commit = _git(repo, "rev-parse", "HEAD")
     _git(repo, "checkout", "-q", "master")

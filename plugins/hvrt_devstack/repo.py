@@ -5,6 +5,9 @@ against the remote first (``git ls-remote``): a branch, else a tag, else, for an
 end-of-life ``stable/<series>`` branch that was deleted upstream, its
 ``<series>-eol`` tag. An existing clone is reused (fetch, hard reset, ``clean``),
 so files a previous run left behind never leak into this one.
+
+The URL and the folder come from config: every git call puts ``--`` before them, so
+a value such as ``--upload-pack=...`` is a (bad) repository name, never an option.
 """
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ def _git(transport: Transport, args: list[str], timeout: float, what: str) -> Co
 def resolve_ref(transport: Transport, url: str, wanted: str, timeout: float) -> Checkout:
     """Find ``wanted`` on the remote: branch, tag, or the ``-eol`` tag of a gone branch."""
     candidates = [wanted] + ([eol_tag(wanted)] if eol_tag(wanted) else [])
-    result = _git(transport, ["ls-remote", "--heads", "--tags", url, *candidates], timeout,
+    result = _git(transport, ["ls-remote", "--heads", "--tags", "--", url, *candidates], timeout,
                   f"listing refs of {url}")
     refs = {line.split("\t", 1)[1] for line in result.stdout.splitlines() if "\t" in line}
     if f"refs/heads/{wanted}" in refs:
@@ -71,14 +74,14 @@ def checkout_devstack(transport: Transport, url: str, wanted: str, folder: str, 
     target = resolve_ref(transport, url, wanted, timeout)
     probe = transport.run(["git", "-C", folder, "rev-parse", "--git-dir"], timeout=timeout, env=GIT_ENV)
     if probe.ok:
-        _git(transport, ["-C", folder, "remote", "set-url", "origin", url], timeout, "setting the remote")
+        _git(transport, ["-C", folder, "remote", "set-url", "--", "origin", url], timeout, "setting the remote")
         _git(transport, ["-C", folder, "fetch", "--prune", "--prune-tags", "--force", "--tags", "origin",
                          "+refs/heads/*:refs/remotes/origin/*"], timeout, "fetching DevStack")
     else:
         parent = posixpath.dirname(folder.rstrip("/")) or "/"
-        transport.run(["mkdir", "-p", parent], timeout=timeout, check=True)
-        transport.run(["rm", "-rf", folder], timeout=timeout, check=True)
-        _git(transport, ["clone", "--quiet", url, folder], timeout, "cloning DevStack")
+        transport.run(["mkdir", "-p", "--", parent], timeout=timeout, check=True)
+        transport.run(["rm", "-rf", "--", folder], timeout=timeout, check=True)
+        _git(transport, ["clone", "--quiet", "--", url, folder], timeout, "cloning DevStack")
         _git(transport, ["-C", folder, "fetch", "--quiet", "--tags", "origin"], timeout, "fetching tags")
     _git(transport, ["-C", folder, "reset", "--hard", "--quiet"], timeout, "resetting the tree")
     if target.is_tag:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from hvrt_devstack.repo import checkout_devstack, eol_tag, resolve_ref
 
 from hvrt.errors import InfrastructureError
-from hvrt.sandbox.devstack_repo import add_commit
+from hvrt.sandbox.devstack_repo import add_commit, build_devstack_repo
+from hvrt.transport.local import LocalTransport
 from hvrt.transport.ssh import SSHTransport
 
 pytestmark = pytest.mark.sshd
@@ -72,3 +74,57 @@ def test_unknown_ref_is_an_infrastructure_error(ssh, devstack_origin) -> None:
         resolve_ref(ssh, str(devstack_origin), "stable/kilo", timeout=60)
     with pytest.raises(InfrastructureError, match="listing refs"):
         resolve_ref(ssh, "/nonexistent/devstack.git", "master", timeout=60)
+
+
+# ---------------------------------------------------------------- hostile URLs
+
+class RecordingLocal(LocalTransport):
+    """The real local transport, remembering every command it ran."""
+
+    def __init__(self) -> None:
+        super().__init__("ctl-local")
+        self.commands: list[list[str]] = []
+
+    def _execute(self, command, capture):
+        self.commands.append(list(command.argv))
+        return super()._execute(command, capture)
+
+
+def hostile_url(marker: Path) -> str:
+    # Taken as an option, git would run "touch <marker>" as its upload-pack.
+    return f"--upload-pack=touch {marker} #"
+
+
+def test_an_option_shaped_url_is_never_an_option_locally(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    local = LocalTransport("ctl-local")
+    with pytest.raises(InfrastructureError, match="listing refs"):
+        resolve_ref(local, hostile_url(marker), "master", timeout=60)
+    with pytest.raises(InfrastructureError):
+        checkout_devstack(local, hostile_url(marker), "master", str(tmp_path / "clone" / "devstack"), timeout=60)
+    assert not marker.exists()
+    assert not (tmp_path / "clone" / "devstack").exists()
+
+
+def test_an_option_shaped_url_is_never_an_option_over_ssh(ssh, controller_sshd) -> None:
+    marker = controller_sshd.user_dir / f"pwned-{uuid.uuid4().hex[:6]}"
+    with pytest.raises(InfrastructureError, match="listing refs"):
+        resolve_ref(ssh, hostile_url(marker), "stable/newton", timeout=60)
+    assert not marker.exists()
+
+
+def test_every_git_call_ends_its_options_before_the_url_and_folder(tmp_path: Path) -> None:
+    origin = build_devstack_repo(tmp_path / "origin.git", env_text="")
+    folder = str(tmp_path / "work" / "devstack")
+    local = RecordingLocal()
+    first = checkout_devstack(local, str(origin), "stable/2023.1", folder, timeout=60)
+    again = checkout_devstack(local, str(origin), "newton-eol", folder, timeout=60)
+    assert first.ref == "refs/heads/stable/2023.1" and again.is_tag
+    git_calls = [argv for argv in local.commands if argv[0] == "git"]
+    verbs = {argv[3] if argv[1] == "-C" else argv[1] for argv in git_calls}
+    assert {"ls-remote", "clone", "remote", "fetch", "checkout"} <= verbs
+    for argv in local.commands:
+        for value in (str(origin), folder):
+            if value in argv:
+                at = argv.index(value)
+                assert argv[at - 1] == "-C" or "--" in argv[:at], argv
