@@ -3,8 +3,9 @@
 :class:`RunContext` lives for a whole ``hvrt run``; :class:`ScenarioContext` for one
 scenario's pipeline. Plugins read config from them, open transports through
 :meth:`ScenarioContext.transport`, write files into the scenario's results folder
-through :meth:`ScenarioContext.save` (atomic, redacted) and record outcomes on
-``ctx.result``.
+through :meth:`ScenarioContext.save` (atomic, redacted, confined to the folder —
+the run's :class:`~hvrt.results.store.ResultsStore` does the writing) and record
+outcomes on ``ctx.result``.
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from hvrt.config.model import Config, Host, Profile, Scenario, Secret
 from hvrt.errors import InfrastructureError
-from hvrt.fsutil import atomic_write
 from hvrt.redact import Redactor
 from hvrt.results import ScenarioResult
+from hvrt.results.layout import DIR_MODE, FILE_MODE
+from hvrt.results.store import ResultsStore
 
 if TYPE_CHECKING:
     import pluggy
@@ -35,7 +37,11 @@ class RunOptions:
     dry_run: bool = False
     resume: bool = False
     json: bool = False
-    baseline: Path | None = None
+    file_mode: int = FILE_MODE
+    dir_mode: int = DIR_MODE
+    """Permission bits of the published results tree."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Values of the ``hvrt run`` options that plugins added (``hvrt_cli``), by ``dest``."""
 
 
 @dataclass
@@ -52,6 +58,13 @@ class RunContext:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("hvrt.run"))
     state: dict[str, Any] = field(default_factory=dict)
     """Per-plugin scratch space for the whole run, keyed by plugin name."""
+    results: ResultsStore = None  # type: ignore[assignment]
+    """The writer of the run folder (made from ``run_dir`` and ``redactor`` when not given)."""
+
+    def __post_init__(self) -> None:
+        if self.results is None:
+            self.results = ResultsStore(self.run_dir, self.redactor, file_mode=self.options.file_mode,
+                                        dir_mode=self.options.dir_mode)
 
     @property
     def release(self) -> str:
@@ -153,20 +166,23 @@ class ScenarioContext:
                 self.log.warning("closing transport to %s failed: %s", transport.host_name, exc)
 
     def path(self, *parts: str) -> Path:
-        """A folder inside the scenario's results, created on demand."""
-        folder = self.dir.joinpath(*parts)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        """A folder inside the scenario's results, created on demand (names are
+        confined: ``..`` or an absolute part raises ValueError)."""
+        return self.run.results.folder("/".join([self._rel_dir(), *parts]))
 
     def save(self, relpath: str, data: str | bytes, *, redact: bool = True) -> Path:
         """Write a file into the scenario's results atomically, secrets masked.
 
-        Records the path in ``result.artifacts`` so reports can link it.
+        ``relpath`` must stay inside the scenario folder. Records the path in
+        ``result.artifacts`` so reports can link it. ``redact=False`` is only for
+        content the caller redacted itself (a subunit stream, whose framing a
+        byte-wise mask would break).
         """
-        if redact:
-            data = self.redactor.text(data) if isinstance(data, str) else self.redactor.bytes(data)
-        target = atomic_write(self.dir / relpath, data)
+        target = self.run.results.save(f"{self._rel_dir()}/{relpath}", data, redact=redact)
         rel = target.relative_to(self.dir).as_posix()
         if rel not in self.result.artifacts:
             self.result.artifacts.append(rel)
         return target
+
+    def _rel_dir(self) -> str:
+        return self.dir.relative_to(self.run.run_dir).as_posix()

@@ -2,15 +2,14 @@
 
 The engine owns the order and the rules: a failed stage skips the rest but for
 collect, report and teardown (which always run); each stage has a timeout; the
-journal gets a durable line at every stage boundary; ``results.json`` of a scenario
-is written atomically once it ended. Scenarios run in parallel through the
+journal gets a durable line at every stage boundary; the run's
+:class:`~hvrt.results.store.ResultsStore` writes ``results.json`` of a scenario once
+it ended. Scenarios run in parallel through the
 :class:`hvrt.scheduler.Scheduler`, which leases their hosts.
 """
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,23 +19,15 @@ from typing import Any
 from hvrt.config.model import Scenario
 from hvrt.context import RunContext, ScenarioContext
 from hvrt.errors import HvrtError, InfrastructureError, TestRunError
-from hvrt.fsutil import atomic_write
-from hvrt.journal import Journal
 from hvrt.redact import RedactingFilter, mask_mapping
 from hvrt.results import ScenarioResult, ScenarioStatus
+from hvrt.results.journal import Journal
+from hvrt.results.layout import HVRT_LOG
 from hvrt.scheduler import Lease, LeasePool, Scheduler
 from hvrt.stages import ALWAYS_RUN, DEFAULT_TIMEOUTS, STAGES
 
 ProgressCallback = Callable[[str, str, str], None]
 """``callback(scenario, event, detail)``: event is "start", "stage", "end"."""
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def scenario_dirname(name: str) -> str:
-    """A folder name for a scenario: safe on every filesystem and static web server."""
-    return _UNSAFE.sub("_", name).strip("._") or "scenario"
-
 
 class StageTimeout(InfrastructureError):
     """A stage ran past its time limit."""
@@ -108,8 +99,7 @@ class Engine:
 
     def run_scenario(self, scenario: Scenario, lease: Lease) -> ScenarioResult:
         config = self.run.config
-        folder = self.run.run_dir / scenario_dirname(scenario.name)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = self.run.results.scenario_dir(scenario.name)
         result = ScenarioResult(scenario.name, ScenarioStatus.RUNNING, profile=_profile_dict(scenario))
         result.started = time.time()
         log, handler = self._scenario_logger(scenario, folder)
@@ -180,9 +170,8 @@ class Engine:
         return DEFAULT_TIMEOUTS[stage]
 
     def _finish(self, scenario: Scenario, result: ScenarioResult) -> None:
-        folder = self.run.run_dir / scenario_dirname(scenario.name)
-        text = json.dumps(result.to_dict(), sort_keys=True, default=str)
-        atomic_write(folder / "results.json", self.run.redactor.literals(text) + "\n")
+        self.run.results.scenario_dir(scenario.name)
+        self.run.results.write_result(result)
         self.journal.record(
             "scenario_end", scenario=scenario.name, status=result.status.value,
             counts=result.counts(), error=result.error,
@@ -194,7 +183,7 @@ class Engine:
     def _scenario_logger(self, scenario: Scenario, folder: Any) -> tuple[logging.Logger, logging.Handler]:
         log = logging.getLogger(f"hvrt.scenario.{scenario.name}")
         log.setLevel(logging.DEBUG)
-        handler = logging.FileHandler(folder / "hvrt.log", encoding="utf-8")
+        handler = logging.FileHandler(self.run.results.log_file(folder / HVRT_LOG), encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s: %(message)s"))
         handler.addFilter(RedactingFilter(self.run.redactor))
         log.addHandler(handler)
@@ -248,4 +237,4 @@ def _profile_dict(scenario: Scenario) -> dict[str, Any]:
     return mask_mapping(data)  # type: ignore[return-value]
 
 
-__all__ = ["Engine", "StageTimeout", "TestRunError", "scenario_dirname"]
+__all__ = ["Engine", "StageTimeout", "TestRunError"]

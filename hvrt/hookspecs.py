@@ -12,7 +12,7 @@ Calling rules, chosen on purpose:
   configurator of a node, the deployer, the test runner): the first non-``None``
   result wins, later implementations are not called.
 * fan-out (every implementation runs, results come back as a list) for checks,
-  collectors and reporters.
+  collectors, reporters and :func:`hvrt_cli` (verbs and options plugins add).
 * ``historic`` for :func:`hvrt_configure`, so a plugin registered late still sees
   the config.
 * :func:`hvrt_stage` accepts ``wrapper=True`` implementations for around-logic
@@ -27,7 +27,9 @@ import pluggy
 from hvrt import PROJECT_NAME
 
 if TYPE_CHECKING:
+    from hvrt.cli.registry import CommandLine
     from hvrt.config.model import Config, Host
+    from hvrt.config.schema import Block
     from hvrt.context import Deployment, RunContext, ScenarioContext
     from hvrt.results import RunSummary, ScenarioResult, TestCase
     from hvrt.transport.base import Transport
@@ -35,7 +37,35 @@ if TYPE_CHECKING:
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
+# ------------------------------------------------------------------ command line
+
+
+@hookspec
+def hvrt_cli(cli: CommandLine) -> None:
+    """Called once while the ``hvrt`` command line is built, before arguments are parsed.
+
+    :param cli: add verbs with ``cli.add_command(...)`` and options of ``hvrt run``
+        with ``cli.add_run_option(...)`` (their values reach the run's plugins as
+        ``run.options.extra[dest]``). Every installed plugin is asked, whatever a
+        config enables, so ``hvrt --help`` lists every verb.
+    Fan-out; returns nothing.
+    """
+
+
 # --------------------------------------------------------------------------- plan
+
+
+@hookspec(historic=True)
+def hvrt_config_schema() -> list[Block]:
+    """Called while a config loads, before it is checked, to learn which blocks the plugin reads.
+
+    :return: :class:`hvrt.config.schema.Block` objects: the plugin's ``settings: <name>:``
+        block and the blocks it reads from lab hosts (``winrm:``, ``salt:``, ...), each a
+        set of typed fields. The loader checks every such block of the file against
+        them (unknown keys, types, ranges, required keys) with file:line:column errors.
+    Historic: a plugin registered later still contributes. All lists are concatenated;
+    two different declarations of one block stop the load with a plugin error.
+    """
 
 
 @hookspec(historic=True)
@@ -178,9 +208,12 @@ def hvrt_collect(ctx: ScenarioContext) -> None:
 def hvrt_report_scenario(ctx: ScenarioContext, result: ScenarioResult) -> None:
     """Called in the ``report`` stage once a scenario's result is final.
 
-    :param ctx: the scenario context; write into ``ctx.dir``.
-    :param result: the scenario's result, status final.
-    Write per-scenario reports (results.html, junit.xml, ...).
+    :param ctx: the scenario context; write with ``ctx.run.results.publish(path, text)``
+        (masked, atomic, published modes) into ``ctx.dir``.
+    :param result: the scenario's published result: status final, every text masked,
+        long test output cut (the full text is in ``details_file``).
+    Write per-scenario reports (results.html, junit.xml, ...). ``results.json`` is
+    the core's: written once when the scenario has ended.
     Fan-out; returns nothing.
     """
 
@@ -189,8 +222,9 @@ def hvrt_report_scenario(ctx: ScenarioContext, result: ScenarioResult) -> None:
 def hvrt_report_run(run: RunContext, summary: RunSummary) -> None:
     """Called at the end of a run (also an interrupted one) and by ``hvrt report render``.
 
-    :param run: the run context; write into ``run.run_dir``.
-    :param summary: every scenario's result (kept ones from a resumed run included).
+    :param run: the run context; write with ``run.results.publish(path, text)``.
+    :param summary: every scenario's published result (kept ones from a resumed run
+        included); ``summary.json`` is already written by the core.
     Write run-level reports (index.html, merged junit.xml).
     Fan-out; returns nothing.
     """

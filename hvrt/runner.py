@@ -24,15 +24,18 @@ from typing import Any
 import pluggy
 
 from hvrt.config import load_config, select_scenarios
-from hvrt.config.model import Config, Scenario
+from hvrt.config.model import Config, Release, Scenario
 from hvrt.context import RunContext, RunOptions
-from hvrt.engine import Engine, ProgressCallback, scenario_dirname
+from hvrt.engine import Engine, ProgressCallback
 from hvrt.errors import ExitCode, UsageError
-from hvrt.fsutil import atomic_write_json
-from hvrt.journal import Journal, read_journal
-from hvrt.plugins import create_plugin_manager
+from hvrt.fsutil import ensure_dir
+from hvrt.plugins import available_entry_points, create_plugin_manager
 from hvrt.redact import RedactingFilter, Redactor
-from hvrt.results import RunSummary, ScenarioResult, ScenarioStatus
+from hvrt.results import RunSummary, ScenarioStatus
+from hvrt.results.journal import read_journal
+from hvrt.results.layout import HVRT_LOG, JOURNAL, SUMMARY_JSON, RunLayout
+from hvrt.results.reader import load_result_or_skipped, load_run, read_run_meta
+from hvrt.results.store import ResultsStore
 
 log = logging.getLogger("hvrt.run")
 
@@ -90,25 +93,26 @@ def exit_code_for(summary: RunSummary) -> ExitCode:
     return ExitCode.OK
 
 
-def _new_run_dir(results: Path, release: str, run_id: str | None) -> tuple[str, Path]:
+def _new_run_dir(results: Path, release: str, run_id: str | None, dir_mode: int) -> tuple[str, Path]:
     base = run_id or time.strftime("%Y%m%d-%H%M%S")
     for n in range(1000):
         candidate = base if n == 0 else f"{base}-{n}"
-        folder = results / scenario_dirname(release) / candidate
+        folder = RunLayout.new_run_dir(results, release, candidate)
+        ensure_dir(folder.parent, dir_mode)
         try:
-            folder.mkdir(parents=True)
-            return candidate, folder
+            folder.mkdir()
         except FileExistsError:
             continue
+        return folder.name, folder
     raise UsageError(f"cannot create a run folder under {results}")
 
 
 def _resume_plan(request: RunRequest) -> tuple[Path, dict[str, Any]]:
     run_dir = Path(request.resume_dir)  # type: ignore[arg-type]
-    meta_path = run_dir / "run.json"
-    if not meta_path.is_file():
-        raise UsageError(f"--resume: {run_dir} is not a run folder (no run.json)")
-    return run_dir, json.loads(meta_path.read_text(encoding="utf-8"))
+    try:
+        return run_dir, read_run_meta(run_dir)
+    except UsageError as exc:
+        raise UsageError(f"--resume: {exc}") from None
 
 
 def execute(request: RunRequest, progress: ProgressCallback | None = None) -> RunOutcome:
@@ -125,31 +129,36 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
         if request.options.dry_run:
             summary = RunSummary(run_id="dry-run", release=config.release.name)
             return RunOutcome(ExitCode.OK, summary, Path(request.results), scenarios)
-        run_id, run_dir = _new_run_dir(Path(request.results), config.release.name, request.run_id)
-        atomic_write_json(run_dir / "run.json", {
+        run_id, run_dir = _new_run_dir(Path(request.results), config.release.name, request.run_id,
+                                       request.options.dir_mode)
+    redactor = Redactor(s.reveal() for s in config.secrets)
+    store = ResultsStore(run_dir, redactor, file_mode=request.options.file_mode,
+                         dir_mode=request.options.dir_mode)
+    if request.resume_dir is None:
+        store.write_run_meta({
             "run_id": run_id, "release": config.release.name,
             "config": str(Path(request.config_path).resolve()),
             "scenarios": [s.name for s in scenarios], "created": time.time(),
+            "plugins": list(config.plugins),
         })
-    redactor = Redactor(s.reveal() for s in config.secrets)
     run = RunContext(config=config, pm=pm, run_id=run_id, run_dir=run_dir,
-                     options=request.options, redactor=redactor)
-    journal_state = read_journal(run_dir / "journal.jsonl")
+                     options=request.options, redactor=redactor, results=store)
+    journal_state = read_journal(run_dir / JOURNAL)
     kept = [s for s in scenarios if s.name in journal_state.finished]
     todo = [s for s in scenarios if s.name not in journal_state.finished]
     summary = RunSummary(run_id=run_id, release=config.release.name, started=time.time())
     for sc in kept:
-        summary.scenarios.append(_load_result(run_dir, sc))
+        summary.scenarios.append(load_result_or_skipped(run_dir, sc.name))
     if request.options.dry_run:
         return RunOutcome(ExitCode.OK, summary, run_dir, todo)
 
     hvrt_logger = logging.getLogger("hvrt")
     previous_level = hvrt_logger.level
-    handler = _run_log_handler(run_dir, redactor)
+    handler = _run_log_handler(store, redactor)
     console_filter = RedactingFilter(redactor)
     for console in logging.getLogger().handlers:
         console.addFilter(console_filter)
-    journal = Journal(run_dir / "journal.jsonl")
+    journal = store.journal()
     engine = Engine(run, journal, progress=progress)
     journal.record("run_start", run_id=run_id, resume=bool(request.resume_dir),
                    scenarios=[s.name for s in todo], kept=[s.name for s in kept])
@@ -159,9 +168,9 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
             _wait_interruptibly(lambda: engine.run_all(todo, estimate=_estimator(run_dir)), run)
         summary.interrupted = run.cancel.is_set()
         fresh = engine.results
-        summary.scenarios = [fresh.get(s.name) or _load_result(run_dir, s) for s in scenarios]
+        summary.scenarios = [fresh.get(s.name) or load_result_or_skipped(run_dir, s.name) for s in scenarios]
         summary.ended = time.time()
-        atomic_write_json(run_dir / "summary.json", summary.to_dict())
+        summary = store.write_summary(summary)
         pm.hook.hvrt_report_run(run=run, summary=summary)
         code = exit_code_for(summary)
         journal.record("run_end", exit_code=int(code), interrupted=summary.interrupted)
@@ -175,18 +184,10 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
     return RunOutcome(code, summary, run_dir, scenarios)
 
 
-def _load_result(run_dir: Path, scenario: Scenario) -> ScenarioResult:
-    path = run_dir / scenario_dirname(scenario.name) / "results.json"
-    try:
-        return ScenarioResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError):
-        return ScenarioResult(scenario.name, ScenarioStatus.SKIPPED, error="not run")
-
-
 def _estimator(run_dir: Path) -> Callable[[Scenario], float]:
     """Scenario durations from earlier runs of the same release (1.0 when unknown)."""
     known: dict[str, float] = {}
-    for path in sorted(run_dir.parent.glob("*/summary.json")):
+    for path in sorted(run_dir.parent.glob(f"*/{SUMMARY_JSON}")):
         try:
             for sc in json.loads(path.read_text(encoding="utf-8")).get("scenarios", []):
                 if sc.get("duration"):
@@ -196,8 +197,8 @@ def _estimator(run_dir: Path) -> Callable[[Scenario], float]:
     return lambda sc: known.get(sc.name, 1.0)
 
 
-def _run_log_handler(run_dir: Path, redactor: Redactor) -> logging.Handler:
-    handler = logging.FileHandler(run_dir / "hvrt.log", encoding="utf-8")
+def _run_log_handler(store: ResultsStore, redactor: Redactor) -> logging.Handler:
+    handler = logging.FileHandler(store.log_file(HVRT_LOG), encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(redactor))
     handler.setLevel(logging.INFO)
@@ -256,3 +257,26 @@ def _wait_interruptibly(work: Callable[[], Any], run: RunContext) -> None:
             done.wait(GRACE_SECONDS)
         except KeyboardInterrupt:
             pass
+
+
+def render_reports(run_dir: Path, *, plugins: Iterable[str] | None = None,
+                   redactor: Redactor | None = None) -> RunSummary:
+    """Rebuild every report of a run folder from its JSON files, as the end of
+    ``hvrt run`` does: ``hvrt_report_run`` of the run's plugins (those ``run.json``
+    names, else every installed one) with the published summary. Touches no host."""
+    run_dir = Path(run_dir)
+    summary = load_run(run_dir)
+    try:
+        meta = read_run_meta(run_dir)
+    except UsageError:
+        meta = {}
+    names = list(plugins if plugins is not None else meta.get("plugins") or sorted(available_entry_points()))
+    pm = create_plugin_manager(names)
+    config = Config(path=str(meta.get("config", "")), controllers={}, nodes={},
+                    release=Release(name=summary.release), profiles={}, plugins=tuple(names))
+    store = ResultsStore(run_dir, redactor)
+    run = RunContext(config=config, pm=pm, run_id=summary.run_id, run_dir=run_dir,
+                     redactor=store.redactor, results=store)
+    published = store.published_summary(summary)
+    pm.hook.hvrt_report_run(run=run, summary=published)
+    return published

@@ -83,7 +83,7 @@ def _collect(ctx: ScenarioContext) -> Any:
 
 
 def _report(ctx: ScenarioContext) -> Any:
-    return ctx.run.pm.hook.hvrt_report_scenario(ctx=ctx, result=ctx.result)
+    return ctx.run.pm.hook.hvrt_report_scenario(ctx=ctx, result=ctx.run.results.published(ctx.result))
 
 
 def _teardown(ctx: ScenarioContext) -> Any:

@@ -3,7 +3,9 @@
 Each verb lives in its own module of this package with two functions:
 ``register(subparsers) -> argparse.ArgumentParser`` adds the verb's parser, and the
 parser's ``handler`` default (``func(args) -> int``) runs it. :data:`COMMANDS` lists
-the modules in the order ``--help`` shows them.
+the modules in the order ``--help`` shows them. Installed plugins then add their own
+verbs and ``hvrt run`` options through the ``hvrt_cli`` hook (``hvrt report`` is the
+html plugin's).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from hvrt import __version__
 from hvrt.errors import ExitCode, HvrtError
 
 COMMANDS = (
-    "run", "plan", "profiles", "plugins", "config", "import_legacy", "report", "sandbox",
+    "run", "plan", "profiles", "plugins", "config", "import_legacy", "sandbox",
 )
 
 EPILOG = """\
@@ -44,18 +46,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hvrt {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    verbs: dict[str, argparse.ArgumentParser] = {}
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"hvrt.cli.{name}")
-        except ModuleNotFoundError as exc:  # verb not built yet
-            if exc.name != f"hvrt.cli.{name}":
-                raise
-            continue
-        cmd = module.register(sub)
+        cmd = importlib.import_module(f"hvrt.cli.{name}").register(sub)
         cmd.formatter_class = argparse.RawDescriptionHelpFormatter
         if cmd.epilog is None:
             cmd.epilog = EPILOG
+        verbs[name] = cmd
+    _add_plugin_verbs(sub, verbs["run"])
     return parser
+
+
+def _add_plugin_verbs(sub: argparse._SubParsersAction, run_parser: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    """Let every installed plugin add verbs and ``hvrt run`` options (``hvrt_cli``)."""
+    from hvrt.cli.registry import CommandLine
+    from hvrt.plugins import available_entry_points, create_plugin_manager, disabled_plugins
+
+    names = sorted(set(available_entry_points()) - disabled_plugins())
+    cli = CommandLine(sub, run_parser, EPILOG)
+    create_plugin_manager(names).hook.hvrt_cli(cli=cli)
+    run_parser.set_defaults(plugin_options=tuple(cli.run_option_dests))
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:

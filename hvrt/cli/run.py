@@ -37,8 +37,6 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
                         help="root of the results tree (default: ./results)")
     parser.add_argument("--fail-fast", action="store_true",
                         help="start no new scenario after one fails or errors")
-    parser.add_argument("--baseline", type=Path, metavar="RUN_DIR",
-                        help="compare against an earlier run (html plugin): comparison.html/json in the run folder")
     parser.add_argument("--json", action="store_true",
                         help="print the run summary as JSON on stdout")
     parser.set_defaults(handler=run_command)
@@ -52,8 +50,9 @@ def run_command(args: argparse.Namespace) -> int:
         from hvrt.errors import UsageError
 
         raise UsageError("--jobs must be at least 1")
+    extra = {dest: getattr(args, dest) for dest in getattr(args, "plugin_options", ())}
     options = RunOptions(jobs=args.jobs, fail_fast=args.fail_fast, dry_run=args.dry_run,
-                         resume=args.resume is not None, json=args.json, baseline=args.baseline)
+                         resume=args.resume is not None, json=args.json, extra=extra)
     request = RunRequest(config_path=args.config, profiles=args.profile, all=args.all,
                          results=args.results, options=options, resume_dir=args.resume)
     if args.dry_run:
@@ -90,11 +89,6 @@ def _counting(progress: Progress):  # type: ignore[no-untyped-def]
 
 
 def _table(summary) -> str:  # type: ignore[no-untyped-def]
-    try:
-        from hvrt_html.console import console_table
-    except ImportError:
-        from tabulate import tabulate
+    from hvrt.results.console import console_table
 
-        rows = [(s.name, s.status.value, s.counts()["total"], f"{s.duration:.0f}s") for s in summary.scenarios]
-        return tabulate(rows, headers=["scenario", "status", "tests", "duration"])
     return console_table(summary)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from hvrt.results import RunSummary
-from hvrt_html.html import duration
+from hvrt.results.model import RunSummary
 
 _COLUMNS = ("passed", "failed", "error", "skipped", "flaky")
 
@@ -22,3 +21,12 @@ def console_table(summary: RunSummary) -> str:
     headers = ["scenario", "status", *_COLUMNS, "total", "duration", "version"]
     align = ["left", "left", *(["right"] * (len(_COLUMNS) + 2)), "left"]
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align)
+
+
+def duration(seconds: float) -> str:
+    """``12.3s``, ``4m 05s`` or ``2h 03m``: durations as reports and the console show them."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, sec = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {sec:02d}s"

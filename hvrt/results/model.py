@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hvrt.results.testid import class_of, split_test_id
+
 
 class TestStatus(str, enum.Enum):
     """Outcome of one test after retries. ``flaky`` = failed, then passed on a re-run."""
@@ -54,21 +56,22 @@ class TestCase:
     attempts: list[str] = field(default_factory=list)
     details: str = ""
     reason: str = ""
+    details_file: str = ""
+    """Where the full output is, relative to the scenario folder, when ``details`` is cut."""
 
     @property
     def classname(self) -> str:
-        base = self.id.split("[", 1)[0]
-        return base.rsplit(".", 1)[0] if "." in base else base
+        return class_of(self.id)
 
     @property
     def name(self) -> str:
-        base, _, tags = self.id.partition("[")
-        short = base.rsplit(".", 1)[-1]
-        return f"{short}[{tags}" if tags else short
+        return split_test_id(self.id)[1]
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["status"] = self.status.value
+        data = {"id": self.id, "status": self.status.value, "duration": self.duration,
+                "attempts": list(self.attempts), "details": self.details, "reason": self.reason}
+        if self.details_file:
+            data["details_file"] = self.details_file
         return data
 
     @classmethod

@@ -1,10 +1,11 @@
-"""``hvrt report``: rebuild, compare, merge and render reports from files on disk.
+"""``hvrt report`` (added by the html plugin): rebuild, compare, merge and render reports from files on disk.
 
 Subcommands (each reads only the results tree, never the lab):
 
 * ``compare BASELINE_RUN RUN`` — regressions, fixes, new flaky tests, tests that
   appeared or vanished; writes comparison.html/json (exit 1 when anything regressed);
-* ``render RUN_DIR`` — rebuild every report of a run from its results.json files;
+* ``render RUN_DIR`` — rebuild every report of a run from its results.json files
+  (``hvrt_report_run`` of every reporter, as at the end of a run);
 * ``from-subunit STREAM -o DIR`` — reports of any subunit v2 stream;
 * ``merge RUN_DIR... -o OUT`` — one run folder, one index, from several runs.
 """
@@ -12,11 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hvrt.errors import ExitCode, UsageError
+from hvrt.results import ScenarioResult, ScenarioStatus
+from hvrt.results.layout import RESULTS_HTML, TEMPEST_SUBUNIT
+from hvrt.results.store import ResultsStore
+
+if TYPE_CHECKING:
+    from hvrt.cli.registry import CommandLine
 
 DESCRIPTION = """\
 Work on results trees written by `hvrt run`:
@@ -30,8 +37,12 @@ compare exits 1 when a test regressed; from-subunit exits 1 when a test failed.
 """
 
 
-def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    parser = sub.add_parser("report", help="compare, render, merge reports", description=DESCRIPTION)
+def register(cli: CommandLine) -> None:
+    """Add ``hvrt report`` and its sub-verbs, and ``hvrt run --baseline``."""
+    cli.add_run_option("--baseline", type=Path, metavar="RUN_DIR",
+                       help="compare against an earlier run: comparison.html/json in the run folder")
+    parser = cli.add_command("report", help="compare, render, merge reports", description=DESCRIPTION,
+                             handler=lambda _args: _usage(parser))
     verbs = parser.add_subparsers(dest="report_command", metavar="SUBCOMMAND")
 
     compare = verbs.add_parser("compare", help="compare a run with a baseline run")
@@ -61,9 +72,6 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
     merge.add_argument("--run-id", help="the merged run's id (default: OUT's name)")
     merge.set_defaults(handler=merge_command)
 
-    parser.set_defaults(handler=lambda _args: _usage(parser))
-    return parser
-
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
@@ -80,8 +88,7 @@ def compare_command(args: argparse.Namespace) -> int:
     from hvrt_html.compare import compare_runs, write_comparison
 
     report = compare_runs(_run_dir(args.baseline), _run_dir(args.run))
-    out = args.output or args.run
-    written = write_comparison(report, out)
+    written = write_comparison(ResultsStore(args.output or args.run), report)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
@@ -95,59 +102,50 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 def render_command(args: argparse.Namespace) -> int:
-    from hvrt_html.jsonreport import load_run, scenario_dir
-    from hvrt_html.writers import write_run_reports, write_scenario_reports
+    from hvrt.runner import render_reports
 
     run_dir = _run_dir(args.run)
-    summary = load_run(run_dir)
-    for result in summary.scenarios:
-        folder = scenario_dir(run_dir, result.name)
-        if folder.is_dir():
-            write_scenario_reports(folder, result, run_id=summary.run_id)
-    write_run_reports(run_dir, summary)
+    render_reports(run_dir)
     print(f"report: {run_dir / 'index.html'}")
     return int(ExitCode.OK)
 
 
 def from_subunit_command(args: argparse.Namespace) -> int:
+    from hvrt.subunit import parse_subunit, redact_stream
     from hvrt_html.writers import write_scenario_reports
 
-    from hvrt.fsutil import atomic_write
-    from hvrt.results import ScenarioResult, ScenarioStatus
-    from hvrt.subunit import parse_subunit
-
     out: Path = args.output
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / "tempest.subunit"
+    store = ResultsStore(out)
     if args.stream == "-":
-        atomic_write(target, sys.stdin.buffer.read())
-        name = args.name or "stdin"
+        raw, name = sys.stdin.buffer.read(), args.name or "stdin"
     else:
         source = Path(args.stream)
         if not source.is_file():
             raise UsageError(f"{source}: no such subunit stream")
-        if not (target.exists() and target.samefile(source)):
-            shutil.copyfile(source, target)
-        name = args.name or source.stem
+        raw, name = source.read_bytes(), args.name or source.stem
+    target = store.save(TEMPEST_SUBUNIT, redact_stream(raw, store.redactor), redact=False)
     tests = parse_subunit(target, passed_details=args.passed_output)
-    result = ScenarioResult(name=name, tests=tests, artifacts=["tempest.subunit"])
+    result = ScenarioResult(name=name, tests=tests, artifacts=[TEMPEST_SUBUNIT])
     if not tests:
         result.status, result.error = ScenarioStatus.ERROR, "the stream holds no test result"
     elif any(t.status.is_problem for t in tests):
         result.status = ScenarioStatus.FAILED
     else:
         result.status = ScenarioStatus.PASSED
-    write_scenario_reports(out, result)
+    published = store.write_result(result, folder=out)
+    write_scenario_reports(store, out, published)
     counts = result.counts()
     print(", ".join(f"{k}: {v}" for k, v in counts.items() if v) or "no tests")
-    print(f"report: {out / 'results.html'}")
+    print(f"report: {out / RESULTS_HTML}")
     return int(ExitCode.OK) if result.status is ScenarioStatus.PASSED else int(ExitCode.TEST_FAILURES)
 
 
 def merge_command(args: argparse.Namespace) -> int:
+    from hvrt.runner import render_reports
     from hvrt_html.merge import merge_runs
 
     summary = merge_runs([_run_dir(p) for p in args.runs], args.output, link=args.link, run_id=args.run_id)
+    render_reports(args.output)
     print(f"merged {len(summary.scenarios)} scenarios from {len(args.runs)} runs")
     print(f"report: {args.output / 'index.html'}")
     return int(ExitCode.OK)

@@ -17,10 +17,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hvrt.fsutil import atomic_write
 from hvrt.results import RunSummary, ScenarioResult, TestCase, TestStatus
+from hvrt.results.reader import load_run
+from hvrt.results.store import ResultsStore, dumps
 from hvrt_html.html import environment, href, now
-from hvrt_html.jsonreport import dumps, load_run
 
 SECTIONS = (("regressions", "Regressions"), ("fixes", "Fixes"), ("new_flaky", "New flaky tests"),
             ("appeared", "Tests that appeared"), ("vanished", "Tests that vanished"))
@@ -81,9 +81,15 @@ def compare_runs(baseline_dir: Path | str, run_dir: Path | str) -> dict[str, Any
 
 
 def _rel(target: Path, out_dir: Path) -> str | None:
-    if not target.is_file():
+    """A relative link from ``out_dir`` to a run's index, only when both lie in one
+    results root (``<results>/<release>/<run>``): a published tree links nothing else."""
+    if target.is_symlink() or not target.is_file():
         return None
-    return href(Path(os.path.relpath(target.resolve(), out_dir.resolve())).as_posix())
+    root = out_dir.resolve().parent.parent
+    resolved = target.resolve()
+    if root not in resolved.parents:
+        return None
+    return href(Path(os.path.relpath(resolved, out_dir.resolve())).as_posix())
 
 
 def render_comparison(report: dict[str, Any], out_dir: Path) -> str:
@@ -96,11 +102,10 @@ def render_comparison(report: dict[str, Any], out_dir: Path) -> str:
     )
 
 
-def write_comparison(report: dict[str, Any], out_dir: Path | str, *, html: bool = True) -> list[Path]:
-    """Write ``comparison.json`` (and ``comparison.html``) into ``out_dir``."""
-    out_dir = Path(out_dir)
-    written = [atomic_write(out_dir / "comparison.json", dumps(report))]
+def write_comparison(store: ResultsStore, report: dict[str, Any], *, html: bool = True) -> list[Path]:
+    """Write ``comparison.json`` (and ``comparison.html``) into the store's folder."""
+    report = store.clean(report)
+    written = [store.publish("comparison.json", dumps(report, indent=1))]
     if html:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written.append(atomic_write(out_dir / "comparison.html", render_comparison(report, out_dir)))
+        written.append(store.publish("comparison.html", render_comparison(report, store.run_dir)))
     return written

@@ -9,6 +9,7 @@ copied to any static web server, or opened from file://).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -20,8 +21,9 @@ import jinja2
 from markupsafe import Markup
 
 from hvrt import __version__
-from hvrt.engine import scenario_dirname
 from hvrt.results import RunSummary, ScenarioResult, TestCase, TestStatus
+from hvrt.results.console import duration
+from hvrt.results.layout import RESULTS_HTML, confined, scenario_dirname
 
 HERE = Path(__file__).resolve().parent
 STATUSES = [s.value for s in TestStatus]
@@ -62,14 +64,6 @@ def now() -> str:
     return when(datetime.now(timezone.utc).timestamp())
 
 
-def duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, sec = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {sec:02d}s"
-
-
 def href(rel: str) -> str:
     """A relative link to a path inside the results tree (each segment quoted)."""
     return "/".join(quote(part) for part in rel.split("/"))
@@ -84,25 +78,42 @@ def _size(n: int) -> str:
 
 
 def scenario_files(folder: Path, artifacts: Iterable[str]) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """Links to every file under ``folder`` (artifacts first), and recorded artifacts
-    that are not there."""
+    """Links to every regular file under ``folder`` (artifacts first), and recorded
+    artifacts that are not there. Symlinks are neither listed nor followed, and an
+    artifact whose path would leave ``folder`` is never linked."""
     files: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     missing: list[str] = []
     for rel in artifacts:
-        path = folder / rel
-        if path.is_file():
+        try:
+            path = confined(folder, rel)
+        except ValueError:
+            missing.append(rel)
+            continue
+        if _plain_file(folder, path):
             files.append((href(rel), rel, _size(path.stat().st_size)))
             seen.add(rel)
         else:
             missing.append(rel)
-    if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for top, dirs, names in os.walk(folder):  # never follows symlinked folders
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = Path(top) / name
             rel = path.relative_to(folder).as_posix()
-            if rel in seen or rel == "results.html" or path.name.startswith("."):
+            if rel in seen or rel == RESULTS_HTML or name.startswith(".") or path.is_symlink():
                 continue
             files.append((href(rel), rel, _size(path.stat().st_size)))
     return files, missing
+
+
+def _plain_file(folder: Path, path: Path) -> bool:
+    """A regular file reached without a symlink on the way from ``folder``."""
+    probe = path
+    while probe != folder:
+        if probe.is_symlink():
+            return False
+        probe = probe.parent
+    return path.is_file()
 
 
 def _rows(tests: list[TestCase]) -> tuple[list[tuple[TestCase, str]], int]:
@@ -182,9 +193,9 @@ def render_index(run_dir: Path, summary: RunSummary) -> str:
     for sc in summary.scenarios:
         name = scenario_dirname(sc.name)
         folder = run_dir / name
-        page = f"{href(name)}/results.html" if (folder / "results.html").exists() else None
+        page = f"{href(name)}/{RESULTS_HTML}" if _plain_file(run_dir, folder / RESULTS_HTML) else None
         pages.append(page)
-        links = [(f"{href(name)}/{item}", item) for item in _SCENARIO_LINKS if (folder / item).is_file()]
+        links = [(f"{href(name)}/{item}", item) for item in _SCENARIO_LINKS if _plain_file(run_dir, folder / item)]
         rows.append({"r": sc, "page": page, "counts": sc.counts(), "links": links,
                      "profile": profile_summary(sc.profile)})
     heat, heat_cut = _heat(summary, pages)
@@ -198,6 +209,6 @@ def render_index(run_dir: Path, summary: RunSummary) -> str:
         s=summary, rows=rows, statuses=STATUSES, heat=heat,
         totals={**dict.fromkeys([*STATUSES, "total"], 0), **summary.counts()},
         heat_cut=heat_cut, run_time=max(0.0, run_time), scenario_counts=sorted(scenario_counts.items()),
-        run_files=[(href(f), f) for f in _RUN_FILES if (run_dir / f).is_file()],
+        run_files=[(href(f), f) for f in _RUN_FILES if _plain_file(run_dir, run_dir / f)],
         generated=now(),
     )

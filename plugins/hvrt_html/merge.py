@@ -3,8 +3,11 @@
 Each scenario folder is copied (or hard-linked, ``link=True``: files are never
 changed in place because every report is replaced by rename) into the output
 folder; a scenario name already taken by an earlier run gets ``@<run-id>`` appended.
-Every report is then rebuilt from the copied ``results.json`` files, and
-``merged-from.json`` records where each scenario came from.
+Only regular files are taken: a symlink in a source tree is skipped, never
+followed. The output's ``results.json`` files and ``summary.json`` are written by
+its :class:`~hvrt.results.store.ResultsStore`, and ``merged-from.json`` records
+where each scenario came from; the caller then renders the reports
+(:func:`hvrt.runner.render_reports`).
 """
 from __future__ import annotations
 
@@ -13,31 +16,50 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from hvrt.engine import scenario_dirname
 from hvrt.errors import UsageError
-from hvrt.fsutil import atomic_write
+from hvrt.fsutil import ensure_dir
 from hvrt.results import RunSummary
-from hvrt_html.jsonreport import dumps, load_run
-from hvrt_html.writers import write_run_reports, write_scenario_reports
+from hvrt.results.layout import RESULTS_JSON, SUMMARY_JSON, scenario_dirname
+from hvrt.results.reader import load_run
+from hvrt.results.store import ResultsStore, dumps
 
 
-def _link_or_copy(src: str, dst: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+def copy_tree(source: Path, target: Path, store: ResultsStore, *, link: bool = False) -> int:
+    """Copy the regular files below ``source`` into ``target`` (symlinks skipped,
+    published modes); the number of symlinks skipped."""
+    skipped = 0
+    for top, dirs, names in os.walk(source):  # os.walk does not descend into symlinked folders
+        rel_top = Path(top).relative_to(source)
+        skipped += sum(1 for d in dirs if (Path(top) / d).is_symlink())
+        dirs[:] = [d for d in dirs if not (Path(top) / d).is_symlink()]
+        ensure_dir(target / rel_top, store.dir_mode)
+        for name in names:
+            src = Path(top) / name
+            if src.is_symlink() or not src.is_file() or name == RESULTS_JSON and rel_top == Path("."):
+                skipped += src.is_symlink()
+                continue
+            dst = target / rel_top / name
+            if link:
+                try:
+                    os.link(src, dst, follow_symlinks=False)
+                    continue
+                except OSError:
+                    pass
+            shutil.copyfile(src, dst, follow_symlinks=False)
+            os.chmod(dst, store.file_mode)
+    return skipped
 
 
 def merge_runs(run_dirs: Sequence[Path | str], out: Path | str, *, link: bool = False,
                run_id: str | None = None) -> RunSummary:
     """Merge ``run_dirs`` into ``out`` (created; must not hold a run already)."""
     out = Path(out)
-    if (out / "summary.json").exists():
+    if (out / SUMMARY_JSON).exists():
         raise UsageError(f"{out} already holds a run; merge into a new folder")
     runs = [(Path(d), load_run(d)) for d in run_dirs]
     if not runs:
         raise UsageError("merge needs at least one run folder")
-    out.mkdir(parents=True, exist_ok=True)
+    store = ResultsStore(out)
     releases = sorted({s.release for _, s in runs})
     merged = RunSummary(run_id=run_id or out.name, release="+".join(releases))
     origins: list[dict[str, str]] = []
@@ -50,11 +72,10 @@ def merge_runs(run_dirs: Sequence[Path | str], out: Path | str, *, link: bool = 
                 name = f"{result.name}@{summary.run_id}"
             target = out / scenario_dirname(name)
             taken.add(target.name)
-            if source.is_dir():
-                shutil.copytree(source, target, copy_function=_link_or_copy if link else shutil.copy2,
-                                dirs_exist_ok=True)
+            if source.is_dir() and not source.is_symlink():
+                copy_tree(source, target, store, link=link)
             result.name = name
-            merged.scenarios.append(result)
+            merged.scenarios.append(store.write_result(result))
             origins.append({"scenario": name, "run_id": summary.run_id, "release": summary.release,
                             "from": str(source.resolve())})
     starts = [s.started for _, s in runs if s.started is not None]
@@ -62,8 +83,5 @@ def merge_runs(run_dirs: Sequence[Path | str], out: Path | str, *, link: bool = 
     merged.started = min(starts) if starts else None
     merged.ended = max(ends) if ends else None
     merged.interrupted = any(s.interrupted for _, s in runs)
-    atomic_write(out / "merged-from.json", dumps(origins))
-    for result in merged.scenarios:
-        write_scenario_reports(out / scenario_dirname(result.name), result, run_id=merged.run_id)
-    write_run_reports(out, merged)
-    return merged
+    store.publish("merged-from.json", dumps(origins, indent=1))
+    return store.write_summary(merged)

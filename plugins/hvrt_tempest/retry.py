@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from hvrt.results import TestCase, TestStatus
+from hvrt.results.testid import class_of, fixture_target
 from hvrt.subunit import merge_attempts
-from hvrt_tempest.selection import class_of, fixture_target
 
 RERUN_STATUSES = frozenset({TestStatus.FAILED, TestStatus.ERROR})
 

@@ -22,7 +22,6 @@ means Tempest broke.
 from __future__ import annotations
 
 import posixpath
-import re
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -33,6 +32,7 @@ from typing import Any
 from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import Interrupted, TestRunError, TransportError
 from hvrt.results import TestCase
+from hvrt.results.layout import safe_name
 from hvrt.subunit import parse_subunit
 from hvrt_tempest import tempestconf
 from hvrt_tempest.lists import load_suite
@@ -87,12 +87,6 @@ class RunnerSettings:
         )
 
 
-def _safe(name: str) -> str:
-    """A name usable as one path element on the controller."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip(".")
-    return cleaned or "_"
-
-
 class TempestRunner:
     def __init__(self, ctx: ScenarioContext, deployment: Deployment) -> None:
         self.ctx = ctx
@@ -105,8 +99,8 @@ class TempestRunner:
         root = self.settings.workspace_root or posixpath.join(
             deployment.workdir or "/tmp/hvrt-tempest", "tempest-workspaces"
         )
-        base = posixpath.join(root, _safe(ctx.run.run_id))
-        self.workspace = posixpath.join(base, _safe(ctx.name))
+        base = posixpath.join(root, safe_name(ctx.run.run_id))
+        self.workspace = posixpath.join(base, safe_name(ctx.name))
         self.conf_source = f"{self.workspace}.etc"
         self.conf_path = posixpath.join(self.workspace, "etc", "tempest.conf")
         # Tempest's plugin loader caches entry points under $XDG_CACHE_HOME (else ~/.cache)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from hvrt.results.testid import fixture_target
 from hvrt_tempest.lists import SuiteLists
 
 _TEST_ID = re.compile(r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*(\[[^\]\s]*\])?$")
@@ -80,21 +81,6 @@ def select(all_ids: Iterable[str], lists: SuiteLists) -> Selection:
             chosen.xfail[test_id] = xfail_reason
         (chosen.isolated if isolated else chosen.parallel).append(test_id)
     return chosen
-
-
-def class_of(test_id: str) -> str:
-    """``pkg.module.Class`` of a test id (tags in brackets dropped)."""
-    return test_id.split("[", 1)[0].rsplit(".", 1)[0]
-
-
-_FIXTURE = re.compile(r"^(setUpClass|tearDownClass|setUpModule|tearDownModule) \((?P<target>[^)]+)\)$")
-
-
-def fixture_target(test_id: str) -> str | None:
-    """For a class or module fixture entry such as ``setUpClass (pkg.mod.Class)``, the
-    ``pkg.mod.Class`` it stands for; ``None`` for a real test id."""
-    match = _FIXTURE.match(test_id)
-    return match.group("target") if match else None
 
 
 def ids_to_rerun(failed: Iterable[str], candidates: Iterable[str]) -> list[str]:

@@ -9,7 +9,6 @@ A missing item is logged and skipped: collecting never fails the scenario.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,13 +17,8 @@ from typing import Any
 from hvrt.config.model import Host
 from hvrt.context import ScenarioContext
 from hvrt.errors import HvrtError
+from hvrt.results.layout import safe_name
 from hvrt_winrm import settings as S
-
-
-def safe_name(name: str) -> str:
-    """A node name usable as one path component of the results tree."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".")
-    return cleaned or "node"
 
 
 class NodeCollector:

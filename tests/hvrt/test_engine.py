@@ -11,7 +11,7 @@ from hvrt.config.model import Config, Host, Profile, Release, Scenario, Secret
 from hvrt.context import Deployment, RunContext, RunOptions, ScenarioContext
 from hvrt.engine import Engine
 from hvrt.errors import ConfigurationFailed
-from hvrt.journal import Journal, read_journal
+from hvrt.results.journal import Journal, read_journal
 from hvrt.plugins import create_plugin_manager
 from hvrt.results import ScenarioStatus, TestCase, TestStatus
 from hvrt.stages import STAGES

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hvrt.journal import read_journal
+from hvrt.results.journal import read_journal
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "data" / "plugins"
 SECRET = "testlab-Secret-42"

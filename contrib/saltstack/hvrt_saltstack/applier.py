@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import abc
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from hvrt.config.model import Host
 from hvrt.context import ScenarioContext
+from hvrt.results.layout import safe_name as _safe_name
 from hvrt_saltstack.options import SaltOptions
 from hvrt_saltstack.outcome import ApplyOutcome
 
 FILE_ROOT = Path(__file__).resolve().parent / "file_root"
 """The Salt file tree shipped with this package (``salt://hvrt/compute/...``)."""
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def safe_name(text: str) -> str:
-    return _UNSAFE.sub("_", text).strip("._") or "x"
+    """``text`` as one path element (the core's rule; ``x`` when nothing is left)."""
+    return _safe_name(text, "x")
 
 
 def parse_json(stdout: str) -> Any | None:

@@ -82,21 +82,21 @@ def ensure_ca(folder: Path) -> tuple[Path, Path]:
 def ensure_server_cert(folder: Path, name: str, address: str) -> ServerCert:
     """A server certificate for ``name``/``address`` signed by the CA in ``folder``."""
     ca_cert_path, ca_key_path = ensure_ca(folder)
-    cert_path, key_path = folder / f"{_safe(name)}-{address}.pem", folder / f"{_safe(name)}-{address}.key"
+    cert_path, key_path = folder / f"{_dns_label(name)}-{address}.pem", folder / f"{_dns_label(name)}-{address}.key"
     with _LOCK:
         if not (cert_path.exists() and key_path.exists()):
             ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
             ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
             key = _key()
             now = datetime.datetime.now(datetime.timezone.utc)
-            alt_names: list[x509.GeneralName] = [x509.DNSName(_safe(name)), x509.DNSName("localhost")]
+            alt_names: list[x509.GeneralName] = [x509.DNSName(_dns_label(name)), x509.DNSName("localhost")]
             try:
                 alt_names.append(x509.IPAddress(ipaddress.ip_address(address)))
             except ValueError:
                 alt_names.append(x509.DNSName(address))
             cert = (
                 x509.CertificateBuilder()
-                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, _safe(name))]))
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, _dns_label(name))]))
                 .issuer_name(ca_cert.subject)
                 .public_key(key.public_key())
                 .serial_number(x509.random_serial_number())
@@ -114,6 +114,7 @@ def ensure_server_cert(folder: Path, name: str, address: str) -> ServerCert:
     return ServerCert(ca_cert_path, cert_path, key_path)
 
 
-def _safe(name: str) -> str:
+def _dns_label(name: str) -> str:
+    """A node name as a DNS label for the certificate (letters, digits, ``-``, ``.``)."""
     cleaned = "".join(c if c.isalnum() or c in "-." else "-" for c in name).strip("-.")
     return cleaned[:63] or "node"

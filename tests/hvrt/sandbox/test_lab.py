@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from hvrt.config import load_config
-from hvrt.journal import read_journal
+from hvrt.results.journal import read_journal
 from hvrt.sandbox import venvs
 from hvrt.sandbox.lab import SandboxLab, request_fault
 from hvrt.sandbox.sshd import sshd_available

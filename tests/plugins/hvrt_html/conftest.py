@@ -9,6 +9,7 @@ import pytest
 from hvrt_html.writers import write_run_reports, write_scenario_reports
 
 from hvrt.results import RunSummary, ScenarioResult, ScenarioStatus, StageRecord
+from hvrt.results.store import ResultsStore
 from hvrt.subunit import parse_subunit
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -44,22 +45,22 @@ def scenario_from_stream(name: str, stream: Path, *, started: float = 1_700_000_
 
 def make_run(root: Path, run_id: str, streams: dict[str, Path], release: str = "newton") -> Path:
     """A results tree as ``hvrt run`` leaves it: scenario folders with collected files
-    and the stream, every report written by the plugin's writers."""
+    and the stream, the JSON files written by the store, every report by the plugin's writers."""
     run_dir = root / release / run_id
+    store = ResultsStore(run_dir)
     summary = RunSummary(run_id=run_id, release=release, started=1_700_000_000.0, ended=1_700_000_900.0)
     for name, stream in streams.items():
-        folder = run_dir / name
-        folder.mkdir(parents=True)
+        folder = store.scenario_dir(name)
         shutil.copyfile(stream, folder / "tempest.subunit")
         for rel, text in ODD_FILES.items():
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (folder / rel).write_text(text, encoding="utf-8")
         result = scenario_from_stream(name, stream)
-        write_scenario_reports(folder, result, run_id=run_id)
+        write_scenario_reports(store, folder, store.write_result(result), run_id=run_id)
         summary.scenarios.append(result)
     (run_dir / "hvrt.log").write_text("run log\n")
     (run_dir / "journal.jsonl").write_text("{}\n")
-    write_run_reports(run_dir, summary)
+    write_run_reports(store, store.write_summary(summary))
     return run_dir
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from hvrt_html.compare import compare_runs, write_comparison
 
+from hvrt.results.store import ResultsStore
+
 STESTR = Path(__file__).parents[2] / "data" / "subunit-stestr"
 TEMPEST = Path(__file__).parents[2] / "data" / "subunit"
 
@@ -44,7 +46,7 @@ def test_written_comparison(run_factory) -> None:
     base = run_factory("base", {"s1": STESTR / "run-retried.subunit"})
     new = run_factory("new", {"s1": STESTR / "run-broken.subunit"})
     report = compare_runs(base, new)
-    html_path = write_comparison(report, new)[-1]
+    html_path = write_comparison(ResultsStore(new), report)[-1]
     assert json.loads((new / "comparison.json").read_text()) == report
     text = html_path.read_text(encoding="utf-8")
     assert "Regressions (1)" in text and "test_issue_token" in text

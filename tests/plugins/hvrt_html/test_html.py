@@ -11,6 +11,7 @@ from hvrt_html.html import render_scenario
 from hvrt_html.writers import write_run_reports, write_scenario_reports
 
 from hvrt.results import TestCase, TestStatus
+from hvrt.results.store import ResultsStore
 
 
 class _Links(HTMLParser):
@@ -79,7 +80,7 @@ def test_markup_in_test_ids_and_output_is_shown_as_text(two_scenario_run: Path, 
                                  ["failed"], "<img src=x onerror=alert(5)>", "<b>why</b>"))
     result.error = "</pre><script>alert(6)</script>"
     folder = two_scenario_run / "escapes"
-    write_scenario_reports(folder, result, run_id="run-1")
+    write_scenario_reports(ResultsStore(two_scenario_run), folder, result, run_id="run-1")
     text = (folder / "results.html").read_text(encoding="utf-8")
     assert "<script>alert" not in text and "<img src=x" not in text and "<b>why</b>" not in text
     for n in (1, 2, 3, 4, 6):
@@ -128,6 +129,6 @@ def test_passed_output_is_capped_on_the_page(tmp_path: Path, scenario_factory) -
 def test_run_reports_of_an_empty_run(tmp_path: Path) -> None:
     from hvrt.results import RunSummary
 
-    write_run_reports(tmp_path, RunSummary("r0", "rel"))
+    write_run_reports(ResultsStore(tmp_path), RunSummary("r0", "rel"))
     assert "no scenario ran" in (tmp_path / "index.html").read_text(encoding="utf-8")
     assert_links_resolve(tmp_path / "index.html", tmp_path)

@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
-from hvrt_html.jsonreport import load_run
 from hvrt_html.merge import merge_runs
 
 from hvrt.errors import UsageError
+from hvrt.results.reader import load_run
+from hvrt.runner import render_reports
 
 STESTR = Path(__file__).parents[2] / "data" / "subunit-stestr"
 TEMPEST = Path(__file__).parents[2] / "data" / "subunit"
@@ -22,6 +23,7 @@ def test_merge_two_runner_hosts(run_factory, tmp_path: Path, link: bool) -> None
     before = (a / "2012r2" / "results.html").read_bytes()
     out = tmp_path / "merged"
     summary = merge_runs([a, b], out, link=link)
+    render_reports(out, plugins=["html"])
     assert [s.name for s in summary.scenarios] == ["2012r2", "2016", "2012r2@host-b", "2019"]
     again = load_run(out)
     assert [s.name for s in again.scenarios] == [s.name for s in summary.scenarios]
@@ -43,3 +45,20 @@ def test_merge_two_runner_hosts(run_factory, tmp_path: Path, link: bool) -> None
 def test_merge_refuses_an_existing_run(two_scenario_run: Path) -> None:
     with pytest.raises(UsageError, match="already holds a run"):
         merge_runs([two_scenario_run], two_scenario_run)
+
+
+def test_merge_never_follows_symlinks(run_factory, tmp_path: Path) -> None:
+    a = run_factory("host-a", {"s1": STESTR / "run-basic.subunit"})
+    secret = tmp_path / "private.txt"
+    secret.write_text("not for publishing\n")
+    (a / "s1" / "logs" / "hv1" / "escape.log").symlink_to(secret)
+    (a / "s1" / "logs" / "linked-dir").symlink_to(tmp_path, target_is_directory=True)
+    out = tmp_path / "merged"
+    merge_runs([a], out)
+    render_reports(out, plugins=["html"])
+    copied = [p for p in out.rglob("*")]
+    assert not any(p.is_symlink() for p in copied)
+    assert not (out / "s1" / "logs" / "hv1" / "escape.log").exists()
+    assert not (out / "s1" / "logs" / "linked-dir").exists()
+    assert all("not for publishing" not in p.read_text(errors="replace") for p in copied if p.is_file())
+    assert "escape.log" not in (out / "s1" / "results.html").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ import subunit
 import testtools
 from hvrt_tempest.runner import TempestRunner
 
-from hvrt.config.model import Host, TempestSuite
+from hvrt.config.model import Host, Secret, TempestSuite
 from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import TestRunError
 from hvrt.results import TestStatus
@@ -261,8 +261,11 @@ def test_identity_api_against_real_keystone(
             assert secret not in path.read_bytes(), path
 
 
-def test_workspace_names_are_single_path_elements() -> None:
-    from hvrt_tempest.runner import _safe
-
-    assert _safe("2012r2/vhdx:cow x") == "2012r2_vhdx_cow_x"
-    assert _safe("..") == "_" and _safe("ok-1.2") == "ok-1.2"
+def test_workspace_names_are_single_path_elements(scenario_factory) -> None:
+    deployment = Deployment(controller="controller", auth_url="http://127.0.0.1:5000/v3", username="admin",
+                            password=Secret("pw-123", "test"), workdir="/w")
+    ctx = scenario_factory(suite=TempestSuite(include=("x",)), deployment=deployment)
+    ctx.run.run_id = "../2012r2/vhdx:cow x"
+    runner = TempestRunner(ctx, deployment)
+    assert runner.workspace.split("/")[-2:] == ["2012r2_vhdx_cow_x", "identity"]
+    assert ".." not in runner.workspace.split("/")
