@@ -76,12 +76,15 @@ class Checker:
         found = [Finding(unit.label, int(e.split(":")[0]), 1, ANY_TARGET, "parse", f"does not parse: {e}", "")
                  for e in scan.errors]
         functions = self.defined_functions(unit)
+        bad_specs: set[str] = set()
         for usage in scan.usages:
             try:
                 targets = [t for t in self.targets if t in self.reference.allowed(usage.restriction)]
             except SpecError as error:
-                found.append(Finding(unit.label, usage.line, usage.column, ANY_TARGET, "annotation",
-                                     f"bad hvrt-compat annotation: {error}", ""))
+                message = f"bad hvrt-compat annotation: {error}"
+                if message not in bad_specs:
+                    bad_specs.add(message)
+                    found.append(Finding(unit.label, usage.line, usage.column, ANY_TARGET, "annotation", message, ""))
                 continue
             if usage.kind == "feature":
                 found.extend(self._feature(unit.label, usage, targets))

@@ -417,15 +417,18 @@ class Builder:
         data["common_parameters"]["aliases"] = self.common_aliases()
         wanted = sorted({c for c in commands + EXTRA_COMMANDS}, key=str.lower)
         alias_map: dict[str, str] = {}
+        alias_pages: dict[str, str] = {}
         for name in wanted:
-            _, page = self.core_page("5.1", name)
-            if page is None:
+            path, page = self.core_page("5.1", name)
+            if page is None or path is None:
                 continue
             for alias in page.command_aliases:
                 if re.fullmatch(r"[\w?%-]+", alias):
                     alias_map[alias.lower()] = name
+                    alias_pages[name] = path
         data["aliases"] = {"map": dict(sorted(alias_map.items())),
-                           "source": "the NOTES of each command's page in MicrosoftDocs/PowerShell-Docs reference/5.1"}
+                           "source": self.docs["ps"].source("reference/5.1", evidence="the NOTES of each command's page"),
+                           "pages": dict(sorted(alias_pages.items()))}
         for name in wanted:
             resolved = alias_map.get(name.lower(), name)
             if resolved.lower() in (c.lower() for c in data["commands"]):
@@ -468,5 +471,9 @@ class Builder:
 
 def refresh(mirrors: Path, commands: list[str], output: Path) -> dict[str, Any]:
     data = Builder(mirrors).build(commands)
-    output.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    text = json.dumps(data, indent=1)
+    # one line per list of names keeps the file readable and its diffs small
+    text = re.sub(r"\[\n\s*((?:\"[^\"\n]*\",?\n\s*)+)\]",
+                  lambda m: "[" + ", ".join(x.strip().rstrip(",") for x in m.group(1).split("\n") if x.strip()) + "]", text)
+    output.write_text(text + "\n", encoding="utf-8")
     return data
