@@ -81,19 +81,26 @@ def python_command_lines(path: Path, root: Path) -> list[Unit]:
     return [Unit(_label(path, root), usages=usages)] if usages else []
 
 
+def salt_state_units(state: Path, file_root: Path, root: Path) -> list[Unit]:
+    """The PowerShell scripts one state runs with ``shell: powershell``."""
+    text = state.read_text(encoding="utf-8")
+    if not SALT_SHELL.search(text):
+        return []
+    units: list[Unit] = []
+    for match in SALT_SOURCE.finditer(text):
+        script = file_root / match.group("path")
+        if not script.name.lower().endswith(".ps1"):
+            continue
+        if not script.is_file():
+            raise SourceError(f"{_label(state, root)} runs salt://{match.group('path')}, which does not exist")
+        units.append(Unit(_label(script, root), script.read_text(encoding="utf-8")))
+    return units
+
+
 def salt_units(file_root: Path, root: Path) -> list[Unit]:
     units: list[Unit] = []
     for state in sorted(file_root.rglob("*.sls")):
-        text = state.read_text(encoding="utf-8")
-        if not SALT_SHELL.search(text):
-            continue
-        for match in SALT_SOURCE.finditer(text):
-            script = file_root / match.group("path")
-            if not script.name.lower().endswith(".ps1"):
-                continue
-            if not script.is_file():
-                raise SourceError(f"{_label(state, root)} runs salt://{match.group('path')}, which does not exist")
-            units.append(Unit(_label(script, root), script.read_text(encoding="utf-8")))
+        units.extend(salt_state_units(state, file_root, root))
     return units
 
 
@@ -150,7 +157,7 @@ def shipped_units(root: Path | None = None) -> list[Unit]:
 
 
 def file_units(paths: list[Path], root: Path | None = None) -> list[Unit]:
-    """Named files: PowerShell scripts, or Python/Salt/Puppet files to extract PowerShell from."""
+    """Named files: PowerShell scripts, or Python, Salt (.sls) or Puppet (.pp) files to take PowerShell from."""
     root = (root or repo_root()).resolve()
     shipped = {u.label: u for u in shipped_units(root)}
     units: list[Unit] = []
@@ -160,6 +167,9 @@ def file_units(paths: list[Path], root: Path | None = None) -> list[Unit]:
             units.extend(python_command_lines(path, root))
         elif path.suffix == ".pp":
             units.extend(puppet_command_lines(path, root))
+        elif path.suffix == ".sls":
+            file_root = next((p for p in path.resolve().parents if p.name == "file_root"), path.resolve().parent)
+            units.extend(salt_state_units(path, file_root, root))
         elif label in shipped and shipped[label].text is not None:
             units.append(shipped[label])
         else:

@@ -179,6 +179,17 @@ def test_every_script_hvrt_sends_is_found():
         "NoProfile", "NonInteractive", "ExecutionPolicy", "EncodedCommand"]
 
 
+def test_named_states_manifests_and_python_files_yield_their_powershell():
+    salt = ROOT / "contrib/saltstack/hvrt_saltstack/file_root/hvrt/compute/install.sls"
+    puppet = ROOT / "contrib/puppet/modules/hvrt/manifests/live_migration.pp"
+    units = file_units([salt, puppet, ROOT / "plugins/hvrt_winrm/transport.py"])
+    assert [u.label for u in units] == [
+        "contrib/saltstack/hvrt_saltstack/file_root/hvrt/compute/files/install_msi.ps1",
+        "contrib/puppet/modules/hvrt/manifests/live_migration.pp", "plugins/hvrt_winrm/transport.py"]
+    flags = [u.name for u in units[1].usages if u.kind == "parameter"]
+    assert flags == ["NoProfile", "NonInteractive", "ExecutionPolicy", "File"]
+
+
 def test_a_state_naming_a_missing_script_is_an_error(tmp_path):
     state = tmp_path / "contrib" / "saltstack" / "pkg" / "file_root" / "x" / "init.sls"
     state.parent.mkdir(parents=True)
