@@ -13,11 +13,18 @@ Installed with hvrt (entry point ``pytest11``), so a plugin author's tests get:
 
 * ``hvrt_config`` — write a YAML text to a temporary ``hvrt.yaml`` and return its path.
 * :class:`HookRecorder` — records every hook call of a plugin manager, in order.
+* :func:`run_cli` — run the ``hvrt`` command as a user would (a subprocess) and fail
+  the test if it printed a traceback; :func:`cli_command` and :func:`cli_env` for
+  tests that need the process itself (to signal it).
 """
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,30 @@ import pytest
 
 from hvrt.context import RunOptions
 from hvrt.results import RunSummary
+
+
+def cli_command() -> list[str]:
+    """The ``hvrt`` command: the installed script, else ``python -m hvrt.cli.main``."""
+    script = shutil.which("hvrt")
+    return [script] if script else [sys.executable, "-m", "hvrt.cli.main"]
+
+
+def cli_env(env: Mapping[str, str] | None = None, *, inherit_hvrt: bool = False) -> dict[str, str]:
+    """This process's environment without its ``HVRT_*`` variables (unless
+    ``inherit_hvrt``), plus ``env``: a test sees only the settings it gives."""
+    base = {k: v for k, v in os.environ.items() if inherit_hvrt or not k.startswith("HVRT_")}
+    return base | dict(env or {})
+
+
+def run_cli(*args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None = None,
+            stdin: str | None = None, timeout: float = 300, inherit_hvrt: bool = False,
+            ) -> subprocess.CompletedProcess[str]:
+    """Run ``hvrt ARGS`` in a subprocess; a traceback on stderr fails the test."""
+    proc = subprocess.run([*cli_command(), *args], cwd=cwd, env=cli_env(env, inherit_hvrt=inherit_hvrt),
+                          input=stdin, capture_output=True, text=True, timeout=timeout)
+    if "Traceback (most recent call last)" in proc.stderr:
+        pytest.fail(f"hvrt {' '.join(args)} printed a traceback:\n{proc.stderr}", pytrace=False)
+    return proc
 
 
 @dataclass

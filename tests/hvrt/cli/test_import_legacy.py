@@ -4,13 +4,12 @@ legacy tool ran them."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from hvrt.testing import run_cli
 
 REPO = Path(__file__).resolve().parents[3]
 GOLDEN = REPO / "examples" / "legacy"
@@ -27,10 +26,7 @@ def test_the_copy_in_the_repo_is_the_real_legacy_input() -> None:
 
 
 def hvrt(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    script = shutil.which("hvrt")
-    cmd = [script] if script else [sys.executable, "-m", "hvrt.cli.main"]
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HVRT_")} | (env or {})
-    return subprocess.run([*cmd, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
+    return run_cli(*args, cwd=cwd, env=env, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -2,24 +2,20 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from hvrt.testing import run_cli
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "hvrt.yaml"
 ENV = {"HVRT_NODE_PASSWORD": "node-pw", "HVRT_ADMIN_PASSWORD": "admin-pw"}
 
 
 def hvrt(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    script = shutil.which("hvrt")
-    cmd = [script] if script else [sys.executable, "-m", "hvrt.cli.main"]
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HVRT_")} | (env or {})
-    return subprocess.run([*cmd, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
+    return run_cli(*args, cwd=cwd, env=env, timeout=120)
 
 
 @pytest.fixture(scope="module")

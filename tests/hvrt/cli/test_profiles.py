@@ -2,21 +2,17 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from hvrt.testing import run_cli
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "hvrt.yaml"
 ENV = {"HVRT_NODE_PASSWORD": "node-pw", "HVRT_ADMIN_PASSWORD": "admin-pw"}
 
 
 def hvrt(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    script = shutil.which("hvrt")
-    cmd = [script] if script else [sys.executable, "-m", "hvrt.cli.main"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HVRT_")} | ENV
-    return subprocess.run([*cmd, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return run_cli(*args, cwd=cwd, env=ENV, timeout=120)
 
 
 def test_table_has_one_row_per_profile(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from hvrt.results.journal import read_journal
 from hvrt.sandbox import venvs
 from hvrt.sandbox.lab import SandboxLab, request_fault
 from hvrt.sandbox.sshd import sshd_available
+from hvrt.testing import run_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.sshd, pytest.mark.keystone]
 
@@ -81,13 +82,11 @@ def lab(tmp_path_factory):
 
 
 def hvrt(*args: str, timeout: float = 900) -> tuple[int, dict | None, str]:
-    proc = subprocess.run([sys.executable, "-m", "hvrt.cli.main", *args, "--json"], capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, "HVRT_SANDBOX_PASSWORD": PASSWORD})
+    proc = run_cli(*args, "--json", timeout=timeout, env={"HVRT_SANDBOX_PASSWORD": PASSWORD}, inherit_hvrt=True)
     try:
         summary = json.loads(proc.stdout)
     except ValueError:
         summary = None
-    assert "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode, summary, proc.stderr
 
 

@@ -7,16 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hvrt.testing import run_cli
+
 DATA = Path(__file__).resolve().parents[2] / "data"
 STESTR = DATA / "subunit-stestr"
 
 
 def hvrt(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "hvrt.cli.main", "report", *args], cwd=cwd,
-                          input=stdin.decode("latin-1") if stdin else None, capture_output=True,
-                          text=True, timeout=120)
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    return run_cli("report", *args, cwd=cwd, stdin=stdin.decode("latin-1") if stdin else None, timeout=120)
 
 
 def _run(root: Path, run_id: str, stream: Path) -> Path:
