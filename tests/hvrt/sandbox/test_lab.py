@@ -1,8 +1,7 @@
 """The sandbox lab end to end: real ``hvrt run`` processes against simulated Hyper-V
 nodes, real sshd controllers, the DevStack stand-in, real Keystone and real Tempest.
 
-One lab serves the module (its own state folder and loopback addresses, so a
-developer's running sandbox is left alone). Faults are injected at each stage;
+One lab (``conftest.py``) serves the package. Faults are injected at each stage;
 every faulted run must end with the right status and exit code, lose no finished
 result, and ``--resume`` must complete it.
 """
@@ -11,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,73 +20,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from hvrt.config import load_config
 from hvrt.results.journal import read_journal
-from hvrt.sandbox import venvs
-from hvrt.sandbox.lab import SandboxLab, request_fault
-from hvrt.sandbox.sshd import sshd_available
-from hvrt.testing import run_cli
+from hvrt.sandbox.lab import request_fault
 
 pytestmark = [pytest.mark.slow, pytest.mark.sshd, pytest.mark.keystone]
-
-REPO = Path(__file__).resolve().parents[3]
-EXAMPLE = REPO / "examples" / "sandbox"
-PASSWORD = "Sandbox-Pw-e2e-7731"
-ADDRESSES = {"2": "102", "3": "103", "11": "111", "12": "112", "13": "113"}
-SMALL_SUITE = "tempest.api.identity.v3.test_api_discovery.\n"
-
-
-def write_config(folder: Path, state: Path, *, include: str | None = None, edit=lambda text: text) -> Path:
-    """The example sandbox config moved to ``state`` and to addresses of its own."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lists = folder / "tempest-lists"
-    if not lists.exists():
-        shutil.copytree(EXAMPLE / "tempest-lists", lists)
-    if include is not None:
-        (lists / "include-tests-identity.txt").write_text(include)
-        (lists / "isolated-tests-identity.txt").write_text("")
-    text = (EXAMPLE / "hvrt.yaml").read_text().replace("/var/tmp/hvrt-sandbox", str(state))
-    text = re.sub(r"127\.0\.0\.(\d+)\b", lambda m: f"127.0.0.{ADDRESSES.get(m.group(1), m.group(1))}", text)
-    path = folder / "hvrt.yaml"
-    path.write_text(edit(text))
-    return path
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    missing = [n for n in ("keystone", "tempest") if not venvs.is_ready(n)]
-    if not sshd_available() or missing:
-        reason = f"sandbox needs openssh-server and the {missing} venvs (.ci/setup.d/cloud.sh)"
-        if os.environ.get("HVRT_REQUIRE_CLOUD"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    root = tmp_path_factory.mktemp("sandbox")
-    state = Path("/var/tmp") / f"hvrt-sandbox-test-{os.getpid()}"
-    old = os.environ.get("HVRT_SANDBOX_PASSWORD")
-    os.environ["HVRT_SANDBOX_PASSWORD"] = PASSWORD
-    config = write_config(root / "full", state)
-    sandbox = SandboxLab(load_config(config))
-    sandbox.up(venvs=False, log=lambda _m: None)
-    try:
-        yield {"root": root, "state": state, "config": config, "lab": sandbox,
-               "small": write_config(root / "small", state, include=SMALL_SUITE)}
-    finally:
-        sandbox.down(log=lambda _m: None)
-        shutil.rmtree(state, ignore_errors=True)
-        if old is None:
-            os.environ.pop("HVRT_SANDBOX_PASSWORD", None)
-        else:
-            os.environ["HVRT_SANDBOX_PASSWORD"] = old
-
-
-def hvrt(*args: str, timeout: float = 900) -> tuple[int, dict | None, str]:
-    proc = run_cli(*args, "--json", timeout=timeout, env={"HVRT_SANDBOX_PASSWORD": PASSWORD}, inherit_hvrt=True)
-    try:
-        summary = json.loads(proc.stdout)
-    except ValueError:
-        summary = None
-    return proc.returncode, summary, proc.stderr
-
 
 def statuses(summary: dict) -> dict[str, str]:
     return {s["name"]: s["status"] for s in summary["scenarios"]}
@@ -125,7 +60,7 @@ def subunit_stats(stream: Path) -> dict[str, int]:
 
 
 def test_2012r2_vhdx_passes_end_to_end(lab) -> None:
-    code, summary, err = hvrt("run", "-c", str(lab["config"]), "-p", "2012r2-vhdx",
+    code, summary, err = lab["hvrt"]("run", "-c", str(lab["config"]), "-p", "2012r2-vhdx",
                               "--results", str(lab["root"] / "results"))
     assert code == 0, err
     run_dir = Path(summary["run_dir"])
@@ -153,18 +88,18 @@ def test_2012r2_vhdx_passes_end_to_end(lab) -> None:
     # no secret anywhere in the published tree
     for path in run_dir.rglob("*"):
         if path.is_file():
-            assert PASSWORD.encode() not in path.read_bytes(), path
+            assert lab["password"].encode() not in path.read_bytes(), path
 
 
 def test_node_unreachable_then_resume(lab) -> None:
-    broken = write_config(lab["root"] / "unreachable", lab["state"], include=SMALL_SUITE,
+    broken = lab["write_config"](lab["root"] / "unreachable", lab["state"], include=lab["small_suite"],
                           edit=lambda t: t.replace("      labels: {os: 2012}\n", "      labels: {os: 2012}\n"
                                                    "      winrm: {scheme: https, port: 5990, retries: 1}\n"))
-    code, summary, _ = hvrt("run", "-c", str(broken), "-p", "2012-vhdx", "--results", str(lab["root"] / "r1"))
+    code, summary, _ = lab["hvrt"]("run", "-c", str(broken), "-p", "2012-vhdx", "--results", str(lab["root"] / "r1"))
     assert code == 3
     result = summary["scenarios"][0]
     assert result["status"] == "error" and "hv-2012-a" in result["error"]
-    code, summary, err = hvrt("run", "--resume", summary["run_dir"], "-c", str(lab["small"]))
+    code, summary, err = lab["hvrt"]("run", "--resume", summary["run_dir"], "-c", str(lab["small"]))
     assert code == 0, err
     assert statuses(summary) == {"2012-vhdx": "passed"}
 
@@ -172,7 +107,7 @@ def test_node_unreachable_then_resume(lab) -> None:
 def test_msi_install_failing_then_resume(lab) -> None:
     request_fault(lab["lab"], "hv-2012-a", "fail-msi", "1603")
     try:
-        code, summary, _ = hvrt("run", "-c", str(lab["small"]), "-p", "2012-vhdx", "--results", str(lab["root"] / "r2"))
+        code, summary, _ = lab["hvrt"]("run", "-c", str(lab["small"]), "-p", "2012-vhdx", "--results", str(lab["root"] / "r2"))
     finally:
         request_fault(lab["lab"], "hv-2012-a", "clear")
     assert code == 3
@@ -182,15 +117,15 @@ def test_msi_install_failing_then_resume(lab) -> None:
     assert stages["configure"] == "failed" and stages["deploy"] == "skipped" and stages["collect"] == "ok"
     assert "1603" in result["error"]
     assert (run_dir / "2012-vhdx" / "logs" / "hv-2012-a" / "msi-install.log").is_file()
-    code, summary, err = hvrt("run", "--resume", str(run_dir))
+    code, summary, err = lab["hvrt"]("run", "--resume", str(run_dir))
     assert code == 0, err
 
 
 def test_stack_sh_failing_then_resume(lab) -> None:
-    broken = write_config(lab["root"] / "stackfail", lab["state"], include=SMALL_SUITE,
+    broken = lab["write_config"](lab["root"] / "stackfail", lab["state"], include=lab["small_suite"],
                           edit=lambda t: t.replace('HVRT_SANDBOX_STEP_DELAY: "0"',
                                                    'HVRT_SANDBOX_STEP_DELAY: "0"\n      HVRT_SANDBOX_FAIL_AT: services'))
-    code, summary, _ = hvrt("run", "-c", str(broken), "-p", "2012-vhdx", "--results", str(lab["root"] / "r3"))
+    code, summary, _ = lab["hvrt"]("run", "-c", str(broken), "-p", "2012-vhdx", "--results", str(lab["root"] / "r3"))
     assert code == 3
     result = summary["scenarios"][0]
     assert result["status"] == "error" and "stack.sh" in result["error"]
@@ -198,21 +133,21 @@ def test_stack_sh_failing_then_resume(lab) -> None:
     assert stages["deploy"] == "failed" and stages["test"] == "skipped"
     log = Path(summary["run_dir"]) / "2012-vhdx" / "logs"
     assert any("step services failed" in p.read_text() for p in log.rglob("stack.sh.log"))
-    code, summary, err = hvrt("run", "--resume", summary["run_dir"], "-c", str(lab["small"]))
+    code, summary, err = lab["hvrt"]("run", "--resume", summary["run_dir"], "-c", str(lab["small"]))
     assert code == 0, err
 
 
 def test_tempest_crashing_then_resume(lab) -> None:
     """Tempest's Python cannot start (PYTHONHOME points nowhere): the test stage errors."""
-    broken = write_config(lab["root"] / "tempestcrash", lab["state"], include=SMALL_SUITE,
+    broken = lab["write_config"](lab["root"] / "tempestcrash", lab["state"], include=lab["small_suite"],
                           edit=lambda t: t.replace("settings:\n", "settings:\n  tempest:\n"
                                                    "    env: {PYTHONHOME: /nonexistent}\n", 1))
-    code, summary, _ = hvrt("run", "-c", str(broken), "-p", "2012-vhdx", "--results", str(lab["root"] / "r4"))
+    code, summary, _ = lab["hvrt"]("run", "-c", str(broken), "-p", "2012-vhdx", "--results", str(lab["root"] / "r4"))
     assert code == 3
     result = summary["scenarios"][0]
     stages = {s["stage"]: s["status"] for s in result["stages"]}
     assert result["status"] == "error" and stages["test"] == "failed", result
-    code, summary, err = hvrt("run", "--resume", summary["run_dir"], "-c", str(lab["small"]))
+    code, summary, err = lab["hvrt"]("run", "--resume", summary["run_dir"], "-c", str(lab["small"]))
     assert code == 0, err
 
 
@@ -221,7 +156,7 @@ def test_runner_killed_mid_test_then_resume_keeps_finished_results(lab) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "hvrt.cli.main", "run", "-c", str(lab["small"]), "-p", "2012-vhdx",
          "-p", "2012r2-vhdx", "-j", "1", "--results", str(results)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HVRT_SANDBOX_PASSWORD": PASSWORD})
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HVRT_SANDBOX_PASSWORD": lab["password"]})
     deadline = time.monotonic() + 600
     run_dir = None
     while time.monotonic() < deadline:
@@ -244,7 +179,7 @@ def test_runner_killed_mid_test_then_resume_keeps_finished_results(lab) -> None:
     assert len(finished) == 1
     (done,) = finished
     kept = (run_dir / done / "results.json").read_bytes()
-    code, summary, err = hvrt("run", "--resume", str(run_dir))
+    code, summary, err = lab["hvrt"]("run", "--resume", str(run_dir))
     assert code == 0, err
     assert set(statuses(summary).values()) == {"passed"} and len(summary["scenarios"]) == 2
     assert (run_dir / done / "results.json").read_bytes() == kept, "a finished result was rewritten"
