@@ -9,7 +9,8 @@ Call order of :class:`TempestRunner`: :meth:`~TempestRunner.run` does it all:
 2. ``tempest run --list-tests``, then select (:mod:`hvrt_tempest.selection`);
 3. run the parallel phase with the suite's concurrency, then the isolated phase
    one test at a time; each phase re-runs its failed tests (:mod:`hvrt_tempest.retry`);
-4. keep every attempt's raw subunit v2 stream, concatenated, as ``tempest.subunit``.
+4. keep every attempt's subunit v2 stream, concatenated and re-encoded with secrets masked,
+   as ``tempest.subunit``.
 
 Tempest is started through the controller's transport with the deployment's
 ``tempest_command``; a constant ``sh -c`` script redirects the binary subunit
@@ -33,7 +34,7 @@ from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import Interrupted, TestRunError, TransportError
 from hvrt.results import TestCase
 from hvrt.results.layout import safe_name
-from hvrt.subunit import parse_subunit
+from hvrt.subunit import parse_subunit, redact_stream
 from hvrt_tempest import tempestconf
 from hvrt_tempest.lists import load_suite
 from hvrt_tempest.retry import Attempt, combine, executed, failed_ids
@@ -245,8 +246,11 @@ class TempestRunner:
         return result.stdout
 
     def _save_stream(self) -> None:
+        """Keep every attempt's stream, re-encoded with its attachments masked (a
+        byte-wise mask would break the stream's framing, hence ``redact=False``)."""
         if self.attempts:
-            self.ctx.save(STREAM_FILE, b"".join(a.stream for a in self.attempts), redact=False)
+            stream = b"".join(a.stream for a in self.attempts)
+            self.ctx.save(STREAM_FILE, redact_stream(stream, self.ctx.redactor), redact=False)
 
     def _cleanup_local(self) -> None:
         import shutil
