@@ -33,12 +33,14 @@ HVRT_CHILD = """
 import sys
 from pathlib import Path
 from hvrt.results import ScenarioResult, ScenarioStatus
+from hvrt.results.store import ResultsStore
 from hvrt.subunit import parse_subunit
 from hvrt_html.writers import write_scenario_reports
 stream, out = Path(sys.argv[1]), Path(sys.argv[2])
 tests = parse_subunit(stream)
 result = ScenarioResult("bench", ScenarioStatus.FAILED, tests=tests, artifacts=[])
-write_scenario_reports(out, result)
+store = ResultsStore(out)
+write_scenario_reports(store, out, store.write_result(result, folder=out))
 print(len(tests))
 """
 
