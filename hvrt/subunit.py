@@ -18,6 +18,11 @@ A stream may run the same id several times (retries); :func:`merge_attempts`
 folds those into one record whose ``attempts`` lists every try, and whose status
 is ``flaky`` when a failure was followed by a pass. Class fixture failures such as
 ``setUpClass (tempest.api.identity.v3.test_x.Test)`` are ordinary failed records.
+
+:func:`redact_stream` is called before a stream is saved into the results tree: it
+decodes the stream, passes test ids, tags, file names and attachment bytes through
+the run's redactor and encodes it again, since masking the raw bytes would break the
+packets' lengths and checksums.
 """
 from __future__ import annotations
 
@@ -25,15 +30,19 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import subunit
 import testtools
 
 from hvrt.results import TestCase, TestStatus
 
-__all__ = ["parse_subunit", "merge_attempts", "split_test_id", "STATUS_MAP"]
+if TYPE_CHECKING:
+    from hvrt.redact import Redactor
+
+__all__ = ["parse_subunit", "merge_attempts", "split_test_id", "redact_stream", "STATUS_MAP"]
 
 STATUS_MAP: dict[str, TestStatus] = {
     "success": TestStatus.PASSED,
@@ -239,3 +248,87 @@ def split_test_id(test_id: str) -> tuple[str, str]:
         return "", test_id
     cls, _, short = base.rpartition(".")
     return cls, f"{short}{bracket}{tags}"
+
+
+# --- redaction ------------------------------------------------------------------
+
+_NON_SUBUNIT = "\x00non-subunit"  # no packet can carry a NUL in a name
+_MAX_CHUNK = 1 << 20  # a v2 packet holds at most 4 MiB
+
+
+def redact_stream(data: bytes, redactor: Redactor) -> bytes:
+    """A copy of a subunit v2 stream with every secret masked, still a valid stream.
+
+    Test ids, tags, file names and the bytes of every attachment pass through
+    ``redactor`` (:meth:`~hvrt.redact.Redactor.bytes` keeps bytes that are not UTF-8
+    as they are). The chunks of one attachment are joined before they are redacted,
+    so a secret split over two packets is found, then cut again into as many packets
+    with their own timestamps. Bytes between packets (not subunit) are redacted and
+    written back as they came. Events keep their order within each test.
+    """
+    out = io.BytesIO()
+    copy = _RedactingCopy(out, redactor)
+    subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name=_NON_SUBUNIT).run(copy)
+    copy.flush()
+    return out.getvalue()
+
+
+class _RedactingCopy(testtools.StreamResult):
+    """Writes every event it receives, redacted, with :class:`subunit.StreamResultToBytes`."""
+
+    def __init__(self, output: BinaryIO, redactor: Redactor) -> None:
+        super().__init__()
+        self._output = output
+        self._writer = subunit.StreamResultToBytes(output)
+        self._redactor = redactor
+        self._text = lru_cache(maxsize=4096)(redactor.text)  # ids repeat in every event
+        self._raw: list[bytes] = []
+        self._files: dict[tuple[str | None, str | None], dict[str, list[dict[str, Any]]]] = {}
+
+    def status(self, test_id: str | None = None, test_status: str | None = None,  # type: ignore[override]
+               file_name: str | None = None, file_bytes: bytes | None = None, **event: Any) -> None:
+        if file_name == _NON_SUBUNIT and test_id is None:
+            self._raw.append(bytes(file_bytes or b""))
+            return
+        self._flush_raw()
+        key = (test_id, event.get("route_code"))
+        if file_name is None:
+            self._flush_test(key)
+            self._emit(dict(event, test_id=test_id, test_status=test_status))
+            return
+        chunk = dict(event, test_id=test_id, file_name=file_name, file_bytes=bytes(file_bytes or b""))
+        self._files.setdefault(key, {}).setdefault(file_name, []).append(chunk)
+        if event.get("eof") or test_status is not None:
+            self._flush_test(key)
+        if test_status is not None:  # sent after every file of the test, on its own
+            self._emit(dict(event, test_id=test_id, test_status=test_status, eof=False, mime_type=None))
+
+    def flush(self) -> None:
+        self._flush_raw()
+        for key in list(self._files):
+            self._flush_test(key)
+
+    def _flush_raw(self) -> None:
+        if self._raw:
+            self._output.write(self._redactor.bytes(b"".join(self._raw)))
+            self._raw.clear()
+
+    def _flush_test(self, key: tuple[str | None, str | None]) -> None:
+        for chunks in self._files.pop(key, {}).values():
+            data = self._redactor.bytes(b"".join(c["file_bytes"] for c in chunks))
+            pos = 0
+            for n, chunk in enumerate(chunks):
+                end = len(data) if n == len(chunks) - 1 else pos + len(chunk["file_bytes"])
+                piece, pos = data[pos:end], end
+                while len(piece) > _MAX_CHUNK:
+                    self._emit(dict(chunk, file_bytes=piece[:_MAX_CHUNK], eof=False))
+                    piece = piece[_MAX_CHUNK:]
+                self._emit(dict(chunk, file_bytes=piece))
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        for name in ("test_id", "file_name"):
+            if event.get(name) is not None:
+                event[name] = self._text(event[name])
+        if event.get("test_tags"):
+            event["test_tags"] = {self._text(tag) for tag in event["test_tags"]}
+        self._writer.status(**event)
