@@ -7,10 +7,12 @@ default when the key is absent or ``null``), and records a located error in
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hvrt.config.model import Source
+from hvrt.config.values import one_line
 from hvrt.config.yamlsrc import LList, LMap, Meta
 from hvrt.errors import ConfigError, ConfigErrors
 
@@ -95,39 +97,48 @@ def as_list(value: Any, meta: Meta, p: Problems) -> LList | None:
     return None
 
 
-def scalar_str(value: Any, meta: Meta, p: Problems) -> str | None:
-    """A string field: numbers keep the text as written; booleans and collections are errors."""
-    if isinstance(value, str):
-        return value
+def scalar_str(value: Any, meta: Meta, p: Problems, *, multiline: bool = False) -> str | None:
+    """A string field: numbers keep the text as written; booleans and collections are errors.
+
+    Unless ``multiline``, the text must be one line (no CR, LF, NUL or other control
+    character): names, paths and values end up in files and command lines.
+    """
     if isinstance(value, bool):
         p.error(f"expected a string, got a boolean (quote it: '{meta.raw}')", meta.source, meta.path)
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, str):
+        if isinstance(value, float) and not math.isfinite(value):
+            p.error(f"expected a string, got {value} (quote it: '{meta.raw}')", meta.source, meta.path)
+            return None
         return meta.raw if meta.raw is not None else str(value)
-    p.error(f"expected a string, got {type_name(value)}", meta.source, meta.path)
-    return None
+    if not isinstance(value, str):
+        p.error(f"expected a string, got {type_name(value)}", meta.source, meta.path)
+        return None
+    problem = None if multiline else one_line(value)
+    if problem is not None:
+        p.error(problem, meta.source, meta.path)
+        return None
+    return value
 
 
 def setting_text(value: Any, meta: Meta, p: Problems) -> str | None:
-    """A value bound for an INI file or local.conf: ``True``/``False``, numbers as written."""
+    """A value bound for an INI file or local.conf: ``True``/``False``, numbers as written, one line."""
     if isinstance(value, bool):
         return "True" if value else "False"
-    if isinstance(value, (int, float)):
-        return meta.raw if meta.raw is not None else str(value)
-    if isinstance(value, str):
-        return value
+    if isinstance(value, (int, float, str)):
+        return scalar_str(value, meta, p)
     p.error(f"expected a plain value (string, number or boolean), got {type_name(value)}",
             meta.source, meta.path)
     return None
 
 
 def read_str(m: LMap, key: str, p: Problems, default: str | None = None, *,
-             required: bool = False) -> str | None:
+             required: bool = False, multiline: bool = False) -> str | None:
     if m.get(key) is None:
         if required:
             p.error("missing required key", m.source, m.meta_of(key).path)
         return default
-    value = scalar_str(m[key], m.meta_of(key), p)
+    value = scalar_str(m[key], m.meta_of(key), p, multiline=multiline)
     return default if value is None else value
 
 
@@ -159,7 +170,8 @@ def read_int(m: LMap, key: str, p: Problems, default: int | None, *,
 
 
 def read_number(m: LMap, key: str, p: Problems, default: float | None, *,
-                above: float | None = None) -> float | None:
+                above: float | None = None, maximum: float | None = None) -> float | None:
+    """A finite number, greater than ``above`` and at most ``maximum`` when given."""
     value = m.get(key)
     if value is None:
         return default
@@ -167,8 +179,14 @@ def read_number(m: LMap, key: str, p: Problems, default: float | None, *,
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         p.error(f"expected a number, got {type_name(value)}", meta.source, meta.path)
         return default
+    if not math.isfinite(value):
+        p.error(f"must be a finite number, got {meta.raw or value}", meta.source, meta.path)
+        return default
     if above is not None and value <= above:
         p.error(f"must be greater than {above:g}, got {value:g}", meta.source, meta.path)
+        return default
+    if maximum is not None and value > maximum:
+        p.error(f"must be at most {maximum:g}, got {value:g}", meta.source, meta.path)
         return default
     return float(value)
 

@@ -14,6 +14,8 @@ from hvrt.config.check import Problems, did_you_mean, scalar_str, type_name
 from hvrt.config.yamlsrc import LList, LMap, Meta
 
 NOT_INHERITED = ("extends", "abstract")
+MAX_DEPTH = 32
+"""The longest chain of ``extends:`` (a profile, its parent, its grandparent, ...)."""
 
 
 @dataclass
@@ -81,6 +83,9 @@ def resolve_extends(raws: dict[str, RawProfile], p: Problems) -> dict[str, LMap]
                 if frozenset(cycle) not in reported_cycles:
                     reported_cycles.add(frozenset(cycle))
                     p.error(f"extends cycle: {' -> '.join(cycle)}", meta.source, meta.path)
+                continue
+            if len(chain) >= MAX_DEPTH:
+                p.error(f"extends chain longer than {MAX_DEPTH} profiles", meta.source, meta.path)
                 continue
             merged = deep_merge(merged, visit(parent, [*chain, name]))
         own = LMap(raw.body.path, raw.body.source)

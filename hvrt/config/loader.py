@@ -5,6 +5,12 @@ All problems of one file are collected and raised together as
 :class:`~hvrt.errors.ConfigErrors`, each naming file:line:column and key path.
 Profiles come from ``profiles:``, then ``matrix:``, then ``extra_profiles`` (the
 mappings plugins return from ``hvrt_profiles``), in that order.
+
+The ``settings:`` blocks and the tool blocks of lab hosts are checked against what
+plugins declare (``hvrt_config_schema``). Unless the caller passes ``schemas``, the
+loader asks the plugins the file enables itself, through the plugin manager factory
+a run uses (:func:`hvrt.config.registry.discover`), so every caller gets the same
+checks; a plugin that cannot be loaded is an error at its entry in ``plugins:``.
 """
 from __future__ import annotations
 
@@ -15,17 +21,28 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from hvrt.config.check import Problems, as_list, as_map, check_keys, read_bool, read_str_list, type_name
+from hvrt.config.check import (
+    Problems,
+    as_list,
+    as_map,
+    check_keys,
+    did_you_mean,
+    read_bool,
+    read_str_list,
+    type_name,
+)
 from hvrt.config.inherit import RawProfile, parents_of, resolve_extends
 from hvrt.config.lab import read_lab
 from hvrt.config.matrix import expand_matrix
 from hvrt.config.model import Config, Host, Profile, Source
 from hvrt.config.profiles import check_name, read_profile, read_timeouts
+from hvrt.config.registry import Schemas, discover
 from hvrt.config.release import read_release
 from hvrt.config.rules import check_profile
+from hvrt.config.schema import Block, validate
 from hvrt.config.secrets import SecretStore
 from hvrt.config.yamlsrc import LList, LMap, Meta, from_plain, load_yaml_file
-from hvrt.errors import ConfigError
+from hvrt.errors import ConfigError, PluginLoadError
 
 SECTIONS = ("version", "lab", "release", "plugins", "settings", "timeouts", "profiles", "matrix")
 VERSIONS = (1,)
@@ -38,12 +55,18 @@ def load_config(
     *,
     extra_profiles: Iterable[Mapping[str, Any]] = (),
     environ: Mapping[str, str] | None = None,
+    schemas: Schemas | Iterable[Block] | None = None,
+    extra_plugins: Iterable[tuple[str, object]] = (),
 ) -> Config:
     """Load and validate ``path``; raise :class:`ConfigError` (or ``ConfigErrors``) on any problem.
 
     :param extra_profiles: raw profile mappings (each with a ``name``) that plugins
         contribute; validated like the file's own.
     :param environ: where ``${env:NAME}`` looks (default: ``os.environ``).
+    :param schemas: the blocks to check ``settings:`` and host blocks against; by
+        default those declared by the plugins the file enables (loaded for real).
+    :param extra_plugins: ``(name, plugin)`` pairs registered besides the enabled
+        plugins when the loader asks for schemas (what a run passes to the engine).
     """
     file = str(path)
     tree = load_yaml_file(path)
@@ -58,11 +81,11 @@ def load_config(
     base_dir = Path(file).resolve().parent
     store = SecretStore(base_dir, p, os.environ if environ is None else environ)
     _check_version(tree, p)
-    controllers, nodes = _lab(tree, p, store, base_dir)
-    release = read_release(as_map(tree.get("release"), tree.meta_of("release"), p), p, store, base_dir)
     plugins = _plugins(tree, p)
-    settings_map = as_map(tree.get("settings"), tree.meta_of("settings"), p)
-    settings = store.plain(settings_map, tree.meta_of("settings")) if settings_map else {}
+    known = _schemas(tree, plugins, schemas, extra_plugins, p)
+    controllers, nodes = _lab(tree, p, store, base_dir, known)
+    release = read_release(as_map(tree.get("release"), tree.meta_of("release"), p), p, store, base_dir)
+    settings = _settings(tree, p, store, known)
     timeouts = read_timeouts(tree, "timeouts", p)
     raws = _raw_profiles(tree, list(extra_profiles), p)
     profiles = _profiles(raws, p, base_dir, nodes, controllers)
@@ -80,13 +103,63 @@ def _check_version(tree: LMap, p: Problems) -> None:
         p.error(f"unsupported version {tree['version']!r} (this hvrt reads version 1)", meta.source, meta.path)
 
 
-def _lab(tree: LMap, p: Problems, store: SecretStore, base_dir: Path) -> tuple[dict[str, Host], dict[str, Host]]:
+def _lab(tree: LMap, p: Problems, store: SecretStore, base_dir: Path,
+         schemas: Schemas) -> tuple[dict[str, Host], dict[str, Host]]:
     lab = as_map(tree.get("lab"), tree.meta_of("lab"), p)
     if lab is None:
         if "lab" not in tree or tree["lab"] is None:
             p.error("missing required section (lab: with controllers: and nodes:)", tree.source, "lab")
         return {}, {}
-    return read_lab(lab, p, store, base_dir)
+    return read_lab(lab, p, store, base_dir, schemas)
+
+
+def _schemas(tree: LMap, plugins: tuple[str, ...], given: Schemas | Iterable[Block] | None,
+             extra: Iterable[tuple[str, object]], p: Problems) -> Schemas:
+    """The declared blocks: given by the caller, else asked from the enabled plugins."""
+    if isinstance(given, Schemas):
+        return given
+    if given is not None:
+        return Schemas(tuple(given), plugins=frozenset(plugins))
+    try:
+        return discover(plugins, extra)
+    except PluginLoadError as exc:
+        listed = tree.get("plugins")
+        metas = [m for item, m in zip(listed, listed.meta, strict=True) if item == exc.name] \
+            if isinstance(listed, LList) else []
+        meta = metas[0] if metas else tree.meta_of("plugins")
+        p.error(str(exc), meta.source if metas or "plugins" in tree else tree.source, meta.path)
+        return Schemas(plugins=frozenset(plugins))
+
+
+def _settings(tree: LMap, p: Problems, store: SecretStore, schemas: Schemas) -> dict[str, Any]:
+    """``settings:``, each block checked against the plugin's declaration.
+
+    A block no loaded plugin declares is kept unchecked: silently when it is named
+    after a loaded plugin (which then checks it itself), with a warning otherwise,
+    and as an error when its name is close to a known block (a typo).
+    """
+    meta = tree.meta_of("settings")
+    section = as_map(tree.get("settings"), meta, p)
+    if not section:
+        return {}
+    for name, body in section.items():
+        block_meta = section.meta_of(name)
+        block = schemas.settings_block(name)
+        if block is not None:
+            validate(block, body, block_meta, p)
+            continue
+        if name in schemas.plugins:
+            as_map(body, block_meta, p)
+            continue
+        known = sorted({*schemas.settings, *schemas.plugins})
+        hint = did_you_mean(name, known)
+        if hint:
+            p.error(f"unknown settings block{hint}", block_meta.key_source, block_meta.path)
+        else:
+            p.warn(f"no loaded plugin declares settings.{name}, so it is not checked "
+                   f"(blocks plugins declare: {', '.join(sorted(schemas.settings)) or 'none'})",
+                   block_meta.key_source, block_meta.path)
+    return store.plain(section, meta, reveal=True)
 
 
 def _plugins(tree: LMap, p: Problems) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ show as written (``true`` stays ``true``).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from typing import Any
 
@@ -31,6 +32,8 @@ AXIS_ALIASES = {
     "concurrency": "tempest.concurrency",
 }
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+MAX_COMBINATIONS = 10_000
+"""The most combinations one matrix entry may expand to (before excludes)."""
 NOT_AXES = ("extends", "abstract", "ini", "hosts", "image", "network", "memory", "tempest", "devstack", "timeouts")
 
 
@@ -100,6 +103,12 @@ def _expand_entry(m: LMap, p: Problems) -> list[RawProfile]:
             p.error(f"name template uses '{{{field}}}', which is not an axis{hint}", name_meta.source, name_meta.path)
             return []
     as_map(m.get("set"), m.meta_of("set"), p)
+    count = math.prod(len(values) for values in axes.values())
+    if count > MAX_COMBINATIONS:
+        meta = m.meta_of("axes")
+        p.error(f"the axes make {count} combinations; at most {MAX_COMBINATIONS} are allowed",
+                meta.source, meta.path)
+        return []
     excludes = _read_excludes(m, axes, p)
     used = [False] * len(excludes)
     out: list[RawProfile] = []

@@ -43,6 +43,7 @@ from hvrt.config.model import (
     Profile,
     TempestSuite,
 )
+from hvrt.config.values import MAX_CONCURRENCY, MAX_TIMEOUT, RULES, address, path, profile_name
 from hvrt.config.yamlsrc import LMap, Meta
 
 FREE: dict[str, Any] = {}
@@ -62,16 +63,29 @@ PROFILE_SCHEMA: dict[str, Any] = {
     "devstack": FREE, "include_default": None, "timeouts": FREE,
 }
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 VLAN_RANGE = re.compile(r"(\d+):(\d+)")
+MAX_ATTEMPTS = 10
+MAX_NODES = 256
+INI_SECTION_FORBIDDEN = re.compile(r"[\[\]]")
+INI_KEY_FORBIDDEN = re.compile(r"[=:\[\]]")
 
 
 def check_name(name: str, meta: Meta, p: Problems, what: str = "profile name") -> bool:
-    if NAME.fullmatch(name):
+    """A profile name is one safe path element: its results folder is named after it."""
+    problem = profile_name(name)
+    if problem is None:
         return True
-    p.error(f"bad {what} {name!r}: use letters, digits, '.', '_' and '-'", meta.key_source, meta.path)
+    p.error(f"bad {what} {name!r}: {problem}", meta.key_source, meta.path)
     return False
+
+
+def _rule(m: LMap, key: str, text: str | None, problem: str | None, p: Problems) -> str | None:
+    if text is None or problem is None:
+        return text
+    meta = m.meta_of(key)
+    p.error(problem, meta.source, meta.path)
+    return None
 
 
 def read_profile(name: str, m: LMap, p: Problems, base_dir: Path, nodes: dict[str, Any],
@@ -92,7 +106,7 @@ def read_profile(name: str, m: LMap, p: Problems, base_dir: Path, nodes: dict[st
         remotefx=bool(read_bool(m, "remotefx", p, False)),
         allow_resize_to_same_host=read_bool(m, "allow_resize_to_same_host", p, None),
         hosts=_hosts(m, p, nodes),
-        node_count=read_int(m, "node_count", p, None, minimum=1),
+        node_count=read_int(m, "node_count", p, None, minimum=1, maximum=MAX_NODES),
         controller=read_str(m, "controller", p),
         configurator=read_str(m, "configurator", p),
         ini=_ini(m, p, nodes),
@@ -100,7 +114,7 @@ def read_profile(name: str, m: LMap, p: Problems, base_dir: Path, nodes: dict[st
         devstack_vars=_devstack(m, p),
         include_default=bool(read_bool(m, "include_default", p, True)),
         timeouts=read_timeouts(m, "timeouts", p),
-        description=read_str(m, "description", p, "") or "",
+        description=read_str(m, "description", p, "", multiline=True) or "",
         source=defined.key_source,
     )
 
@@ -116,11 +130,15 @@ def _sub(m: LMap, key: str, p: Problems) -> LMap:
 def _image(m: LMap, p: Problems) -> Image:
     sub = _sub(m, "image", p)
     d = Image()
+    urls = {}
+    for key in ("url", "heat_url"):
+        text = read_str(sub, key, p)
+        urls[key] = _rule(sub, key, text, RULES["url:image"](text) if text is not None else None, p)
     return Image(
         format=read_enum(sub, "format", p, IMAGE_FORMATS, d.format),
         type=read_enum(sub, "type", p, IMAGE_TYPES, d.type),
-        url=read_str(sub, "url", p),
-        heat_url=read_str(sub, "heat_url", p),
+        url=urls["url"],
+        heat_url=urls["heat_url"],
     )
 
 
@@ -132,11 +150,12 @@ def _network(m: LMap, p: Problems) -> Network:
     if match is None or not 1 <= int(match.group(1)) <= int(match.group(2)) <= 4094:
         meta = sub.meta_of("vlan_range")
         p.error(f"expected FIRST:LAST with 1 <= FIRST <= LAST <= 4094, got {vlan_range!r}", meta.source, meta.path)
+    endpoint = read_str(sub, "tunnel_endpoint", p)
     return Network(
         type=read_enum(sub, "type", p, NETWORK_TYPES, d.type),
         vlan_range=vlan_range,
         physical_network=read_str(sub, "physical_network", p, d.physical_network) or d.physical_network,
-        tunnel_endpoint=read_str(sub, "tunnel_endpoint", p),
+        tunnel_endpoint=_rule(sub, "tunnel_endpoint", endpoint, address(endpoint) if endpoint else None, p),
     )
 
 
@@ -174,12 +193,19 @@ def _ini(m: LMap, p: Problems, nodes: dict[str, Any]) -> dict[str, IniOverrides]
                     meta.key_source, meta.path)
         files_map = as_map(files, meta, p) or {}
         for fname, sections in files_map.items():
-            sections_map = as_map(sections, files_map.meta_of(fname), p) or {}  # type: ignore[attr-defined]
+            fmeta = files_map.meta_of(fname)  # type: ignore[attr-defined]
+            if _ini_name_problem(fname, fmeta, p, "file"):
+                continue
+            sections_map = as_map(sections, fmeta, p) or {}
             for section, values in sections_map.items():
                 smeta = sections_map.meta_of(section)  # type: ignore[attr-defined]
+                if _ini_name_problem(section, smeta, p, "section"):
+                    continue
                 values_map = as_map(values, smeta, p) or {}
                 for key, value in values_map.items():
                     vmeta = values_map.meta_of(key)  # type: ignore[attr-defined]
+                    if _ini_name_problem(key, vmeta, p, "key"):
+                        continue
                     if value is None:
                         p.error("missing value (write '' for an empty string)", vmeta.source, vmeta.path)
                         continue
@@ -189,10 +215,27 @@ def _ini(m: LMap, p: Problems, nodes: dict[str, Any]) -> dict[str, IniOverrides]
     return out
 
 
+def _ini_name_problem(name: str, meta: Meta, p: Problems, what: str) -> bool:
+    """Record why an INI file, section or key name cannot be written; ``True`` if it cannot."""
+    problem = None
+    if not name.strip() or name != name.strip():
+        problem = f"an INI {what} name must not be empty or start or end with white space"
+    elif what == "file" and any(part in (".", "..") for part in re.split(r"[/\\]", name)):
+        problem = "an INI file name must not hold '.' or '..' path parts"
+    elif what == "section" and INI_SECTION_FORBIDDEN.search(name):
+        problem = "an INI section name cannot contain '[' or ']'"
+    elif what == "key" and INI_KEY_FORBIDDEN.search(name):
+        problem = "an INI key cannot contain '=', ':', '[' or ']'"
+    if problem is not None:
+        p.error(problem, meta.key_source, meta.path)
+    return problem is not None
+
+
 def _tempest(m: LMap, p: Problems, base_dir: Path) -> TempestSuite:
     sub = _sub(m, "tempest", p)
     d = TempestSuite()
     lists_dir = read_str(sub, "lists_dir", p)
+    lists_dir = _rule(sub, "lists_dir", lists_dir, path(lists_dir) if lists_dir is not None else None, p)
     return TempestSuite(
         suite=read_str(sub, "suite", p, d.suite) or d.suite,
         include=read_str_list(sub, "include", p),
@@ -201,8 +244,10 @@ def _tempest(m: LMap, p: Problems, base_dir: Path) -> TempestSuite:
         skip=read_str_map(sub, "skip", p),
         xfail=read_str_map(sub, "xfail", p),
         lists_dir=str((base_dir / Path(lists_dir).expanduser()).resolve()) if lists_dir else None,
-        concurrency=read_int(sub, "concurrency", p, d.concurrency, minimum=1) or d.concurrency,
-        max_attempts=read_int(sub, "max_attempts", p, d.max_attempts, minimum=1) or d.max_attempts,
+        concurrency=read_int(sub, "concurrency", p, d.concurrency, minimum=1, maximum=MAX_CONCURRENCY)
+        or d.concurrency,
+        max_attempts=read_int(sub, "max_attempts", p, d.max_attempts, minimum=1, maximum=MAX_ATTEMPTS)
+        or d.max_attempts,
     )
 
 
@@ -225,7 +270,7 @@ def read_timeouts(m: LMap, key: str, p: Problems) -> dict[str, float]:
     out = {}
     for stage in sub:
         if stage in STAGE_NAMES:
-            seconds = read_number(sub, stage, p, None, above=0)
+            seconds = read_number(sub, stage, p, None, above=0, maximum=MAX_TIMEOUT)
             if seconds is not None:
                 out[stage] = seconds
     return out

@@ -5,6 +5,8 @@ A credential is never written into hvrt.yaml itself: the file names where to fin
 it once. Every secret loaded is kept in :attr:`SecretStore.secrets`, which becomes
 ``Config.secrets`` so the run's redactor can hide the values everywhere. A password
 written inline still works (it becomes a Secret and is redacted) but the load warns.
+Inside ``settings:`` a reference becomes the plain string (plugins read settings as
+text), still registered as a secret so every output masks it.
 """
 from __future__ import annotations
 
@@ -80,12 +82,17 @@ class SecretStore:
             return self._keep(Secret(resolved, "inline"))
         return resolved
 
-    def plain(self, value: Any, meta: Meta) -> Any:
-        """A free-form block as plain dicts and lists, with references turned into Secrets."""
+    def plain(self, value: Any, meta: Meta, *, reveal: bool = False) -> Any:
+        """A block as plain dicts and lists, with references turned into Secrets.
+
+        :param reveal: give a reference's value as a string instead (the Secret is
+            still kept, so the redactor masks it).
+        """
         if isinstance(value, LMap):
-            return {k: self.plain(v, value.meta_of(k)) for k, v in value.items()}
+            return {k: self.plain(v, value.meta_of(k), reveal=reveal) for k, v in value.items()}
         if isinstance(value, LList):
-            return [self.plain(v, m) for v, m in zip(value, value.meta, strict=True)]
+            return [self.plain(v, m, reveal=reveal) for v, m in zip(value, value.meta, strict=True)]
         if isinstance(value, str) and "${" in value:
-            return self.reference(value, meta)
+            found = self.reference(value, meta)
+            return found.reveal() if reveal and isinstance(found, Secret) else found
         return value

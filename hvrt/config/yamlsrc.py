@@ -6,6 +6,13 @@ for each key or item, its key path in the document (``profiles.base.image``), it
 :class:`~hvrt.config.model.Source` (file:line:column, 1-based) and the scalar's text
 as written. Validation errors later point at the exact spot, even after ``extends:``
 and ``matrix:`` moved values between profiles.
+
+The file is untrusted input, so reading it is bounded: files over :data:`MAX_BYTES`
+are refused, nesting deeper than :data:`MAX_DEPTH` is an error (never a
+``RecursionError``), and a document whose aliases would expand to more than
+:data:`MAX_VALUES` values (an "alias bomb"), or refer to themselves, is refused
+before anything is expanded. Values YAML cannot build (a 5,000-digit integer, the
+date ``2024-13-45``, an unknown ``!tag``) and NUL characters are located errors.
 """
 from __future__ import annotations
 
@@ -19,6 +26,12 @@ from hvrt.config.model import Source
 from hvrt.errors import ConfigError
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+MAX_BYTES = 4 * 1024 * 1024
+"""The largest config file read (a real one is a few kilobytes)."""
+MAX_DEPTH = 64
+"""The deepest nesting of mappings and lists (a profile's ``ini:`` needs 7 levels)."""
+MAX_VALUES = 100_000
+"""The most values a document may hold once every alias is expanded."""
 
 
 @dataclass(frozen=True)
@@ -96,11 +109,12 @@ def source_of(mark: yaml.Mark | None, file: str) -> Source:
 
 def parse_yaml(text: str, file: str) -> Any:
     """Compose ``text`` and build the located tree; YAML errors become :class:`ConfigError`."""
-    loader = yaml.SafeLoader(text)
+    loader = _BoundedLoader(text, file)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
+        _check_expansion(node, file)
         return _Builder(loader, file).build(node, "")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -116,15 +130,84 @@ def parse_yaml(text: str, file: str) -> Any:
 
 
 def load_yaml_file(path: str | Path) -> Any:
-    """Read and parse one YAML file; a missing or unreadable file is a :class:`ConfigError`."""
+    """Read and parse one YAML file; a missing, unreadable or oversized file is a :class:`ConfigError`."""
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError("file not found", file=file) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", file=file) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=file) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+                          "a configuration is a few kilobytes", file=file)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read: not UTF-8 text (byte {exc.start + 1})", file=file) from None
     return parse_yaml(text, file)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with the nesting depth bounded while composing."""
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self._file = file
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                src = source_of(self.peek_event().start_mark, self._file)
+                raise ConfigError(f"mappings and lists are nested deeper than {MAX_DEPTH} levels",
+                                  file=self._file, line=src.line, column=src.column)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+
+def _check_expansion(root: yaml.Node, file: str) -> None:
+    """Refuse a node graph that refers to itself or expands to more than :data:`MAX_VALUES` values.
+
+    Sizes are counted once per distinct node (an alias reuses its anchor's node), so
+    an alias bomb is measured in microseconds without expanding it.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            active.discard(key)
+            children = _children(node)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_VALUES:
+                src = source_of(node.start_mark, file)
+                raise ConfigError(f"the document expands to more than {MAX_VALUES} values "
+                                  "(aliases repeat an anchored value; is this an alias bomb?)",
+                                  file=file, line=src.line, column=src.column)
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            src = source_of(node.start_mark, file)
+            raise ConfigError("an alias refers to the value that contains it", file=file,
+                              line=src.line, column=src.column)
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 class _Builder:
@@ -145,11 +228,22 @@ class _Builder:
                 item_path = join(path, index)
                 seq.add(self.build(item, item_path), self.meta(item, item, item_path))
             return seq
-        value = self.loader.construct_object(node, deep=True)
+        value = self.scalar(node, path)
         if not isinstance(value, (str, int, float, bool, type(None))):
             # timestamps, binary: keep the text, the typed readers decide
-            return str(node.value)
+            value = str(node.value)
+        if isinstance(value, str) and "\x00" in value:
+            raise self.error(node, path, "a NUL character is not allowed in a value")
         return value
+
+    def scalar(self, node: yaml.Node, path: str) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError:
+            raise
+        except (ValueError, OverflowError, TypeError) as exc:
+            reason = str(exc).split(";")[0]
+            raise self.error(node, path, f"cannot read the value {_short(node)}: {reason}") from None
 
     def meta(self, key_node: yaml.Node, value_node: yaml.Node, path: str) -> Meta:
         raw = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
@@ -165,10 +259,12 @@ class _Builder:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.error(key_node, path, "a key must be a plain value, not a mapping or list")
-            key_value = self.loader.construct_object(key_node)
+            key_value = self.scalar(key_node, path)
             if key_value is None:
                 raise self.error(key_node, path, "empty key")
             key = key_node.value if not isinstance(key_value, str) else key_value
+            if any(c in key for c in "\x00\r\n"):
+                raise self.error(key_node, path, "a key must be one line of text (no CR, LF or NUL)")
             if isinstance(key_value, bool):
                 key = str(key_value).lower()
             key_path = join(path, key)
@@ -195,3 +291,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.MappingNode) for n in node.value):
             return list(node.value)
         raise self.error(node, path, "'<<' merges a mapping or a list of mappings")
+
+
+def _short(node: yaml.Node) -> str:
+    text = str(node.value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")

@@ -1,19 +1,78 @@
-"""The DevStack deployer's settings (``settings: devstack:`` in hvrt.yaml) with defaults.
+"""The DevStack deployer's settings (``settings: devstack:`` in hvrt.yaml), declared as schemas.
 
 Read once per scenario by the deployer, the pre-flight check and the collector.
 Paths are on the controller. ``compute_url`` / ``network_url`` point the health check
 at APIs the Keystone catalog does not list (the sandbox's simulated status API).
+A controller's own ``devstack:`` block takes the same keys and wins over
+``settings: devstack:``. ``settings: deploy:`` chooses the deployer (``devstack``,
+the default, or ``existing``) and holds the ``existing`` deployer's keys.
+
+The blocks are checked when the config loads (``hvrt_config_schema``);
+:func:`load_settings` reads them with the same checks and the defaults.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
-from hvrt.config.model import Config, Host
-from hvrt.errors import ConfigError
+from hvrt import hookimpl
+from hvrt.config.model import Config, Host, Source
+from hvrt.config.schema import Block, Field, Requires, read_block
 
 CONFIG_DIRS = ("/etc/nova", "/etc/neutron", "/etc/keystone", "/etc/glance", "/etc/cinder",
                "/etc/placement", "/etc/heat")
+SHELL_VARIABLE = r"[A-Za-z_][A-Za-z0-9_]*"
+INI_SECTION = r"[^\[\]\s](?:[^\[\]]*[^\[\]\s])?"
+INI_KEY = r"[^\[\]=:\s](?:[^\[\]=:]*[^\[\]=:\s])?"
+
+FIELDS = (
+    Field("dest", rule="path", default="/opt/stack", doc="DevStack's DEST on the controller"),
+    Field("devstack_dir", rule="path", doc="the DevStack checkout (default DEST/devstack)"),
+    Field("logdir", rule="path", doc="DevStack's LOGDIR (default DEST/logs)"),
+    Field("image_cache", rule="path", doc="where images are cached (default DEST/images)"),
+    Field("stack_timeout", "number", rule="timeout", default=7200.0, doc="seconds stack.sh may take"),
+    Field("git_timeout", "number", rule="timeout", default=900.0, doc="seconds a git checkout may take"),
+    Field("image_timeout", "number", rule="timeout", default=1800.0, doc="seconds an image download may take"),
+    Field("health_timeout", "number", rule="timeout", default=600.0,
+          doc="seconds to wait for every node to be in service"),
+    Field("health_interval", "number", rule="timeout", default=10.0, doc="seconds between health polls"),
+    Field("min_free_disk_mb", "integer", default=20480, minimum=0, maximum=100_000_000,
+          doc="free disk under DEST the pre-flight check requires"),
+    Field("username", default="admin", pattern=r"[^\s].*", pattern_doc="a user name", doc="cloud admin user"),
+    Field("project", default="admin", pattern=r"[^\s].*", pattern_doc="a project name", doc="cloud admin project"),
+    Field("auth_url", rule="url:http", doc="Keystone URL (default http://CONTROLLER/identity)"),
+    Field("compute_url", rule="url:http", doc="Nova API URL for the health check"),
+    Field("network_url", rule="url:http", doc="Neutron API URL for the health check"),
+    Field("tempest_command", "list", item=Field("", rule="path"), single=True,
+          doc="the tempest command on the controller (default DEST/tempest/.tox/tempest/bin/tempest)"),
+    Field("tempest_conf", rule="path", doc="the deployed tempest.conf (default DEST/tempest/etc/tempest.conf)"),
+    Field("config_dirs", "list", item=Field("", rule="path"), doc="service config folders the collector saves"),
+    Field("localrc", "mapping", item=Field("", "setting"), key_pattern=SHELL_VARIABLE,
+          doc="extra local.conf variables, name -> value"),
+    Field("post_config", "mapping", key_pattern=r"[^\s\[\]|]+",
+          item=Field("", "mapping", key_pattern=INI_SECTION,
+                     item=Field("", "mapping", key_pattern=INI_KEY, item=Field("", "setting"))),
+          doc="[[post-config|FILE]] sections: file -> section -> key -> value"),
+)
+SETTINGS = Block("settings", "devstack", FIELDS, doc="the DevStack deployer")
+CONTROLLER = Block("controller", "devstack", FIELDS,
+                   doc="a controller's own DevStack settings (over settings.devstack)")
+DEPLOY = Block("settings", "deploy", (
+    Field("deployer", default="devstack", pattern=r"[A-Za-z_][A-Za-z0-9_.-]*", pattern_doc="a plugin name",
+          doc="the plugin that deploys the cloud (devstack, existing, ...)"),
+    Field("cloud", doc="existing: the clouds.yaml entry to test"),
+    Field("clouds_yaml", rule="path", doc="existing: the clouds.yaml file (default ~/.config/openstack/clouds.yaml)"),
+    Field("compute_url", rule="url:http", doc="existing: Nova API URL for the health check"),
+    Field("network_url", rule="url:http", doc="existing: Neutron API URL for the health check"),
+    Field("health_timeout", "number", rule="timeout", default=300.0,
+          doc="existing: seconds to wait for every node to be in service"),
+    Field("health_interval", "number", rule="timeout", default=5.0, doc="existing: seconds between health polls"),
+    Field("tempest_conf", rule="path", doc="existing: tempest.conf on the controller"),
+    Field("tempest_command", "list", item=Field("", rule="path"), single=True,
+          doc="existing: the tempest command on the controller"),
+    Field("workdir", rule="path", doc="existing: where Tempest workspaces go on the controller"),
+), requires=(Requires("deployer", "existing", ("cloud",), "the existing deployer needs settings.deploy.cloud"),),
+    doc="which deployer brings the cloud up")
 
 
 @dataclass
@@ -52,15 +111,18 @@ def load_settings(config: Config, controller: Host | None = None) -> DevstackSet
     """``settings: devstack:`` with the controller's own ``devstack:`` block on top
     (several controllers on one machine need their own ``dest``)."""
     raw = config.plugin_settings("devstack") | dict((controller.options.get("devstack") or {}) if controller else {})
-    known = {f.name for f in fields(DevstackSettings)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(f"unknown devstack setting(s): {', '.join(unknown)}", key="settings.devstack")
-    try:
-        return DevstackSettings(**raw)
-    except TypeError as exc:
-        raise ConfigError(str(exc), key="settings.devstack") from None
+    source = controller.source if controller is not None and controller.options.get("devstack") else None
+    source = source or Source(config.path, 0, 0)
+    values = read_block(SETTINGS, raw, path="settings.devstack", source=source)
+    return DevstackSettings(**{k: v for k, v in values.items() if v is not None})
 
 
 def selected_deployer(config: Config) -> str:
     return str(config.plugin_settings("deploy").get("deployer", "devstack"))
+
+
+@hookimpl
+def hvrt_config_schema() -> list[Block]:
+    """The blocks the DevStack deployers read: ``settings.devstack``, ``settings.deploy``
+    and a controller's ``devstack:`` block."""
+    return [SETTINGS, DEPLOY, CONTROLLER]

@@ -1,4 +1,8 @@
-"""The ``winrm:`` options of a lab host, validated when its transport is opened.
+"""The ``winrm:`` options of a lab host: declared as a schema, read when its transport opens.
+
+The loader checks the block of every host against :data:`WINRM` when the config
+loads (the plugin declares it through ``hvrt_config_schema``); :meth:`WinRMOptions.from_host`
+reads it with the same checks (for hosts built in code) and fills in the defaults.
 
 Example (in ``lab: nodes:``)::
 
@@ -11,13 +15,36 @@ Example (in ``lab: nodes:``)::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from hvrt.config.model import Host
-from hvrt.errors import ConfigError
+from hvrt.config.schema import Block, Field, Requires, read_block
 
 AUTH_METHODS = ("ntlm", "kerberos", "credssp", "certificate", "basic")
+
+WINRM = Block("host", "winrm", doc="how the winrm transport reaches the host", fields=(
+    Field("scheme", choices=("https", "http"), default="https", doc="https (port 5986) or http (port 5985)"),
+    Field("port", "integer", minimum=1, maximum=65535, doc="WinRM port (default the host's port, else by scheme)"),
+    Field("auth", choices=AUTH_METHODS, default="ntlm", doc="authentication method"),
+    Field("ca_bundle", rule="path", doc="CA certificates that sign the host's HTTPS certificate"),
+    Field("cert_validation", choices=("validate", "ignore"), default="validate",
+          doc="check the host's certificate (ignore only for a throw-away lab)"),
+    Field("operation_timeout", "integer", default=20, minimum=1, maximum=3600,
+          doc="seconds WinRM waits for output of one operation"),
+    Field("read_timeout", "integer", default=30, minimum=1, maximum=3660, above="operation_timeout",
+          doc="seconds the HTTP client waits; larger than operation_timeout"),
+    Field("cert_pem", rule="path", doc="client certificate (auth: certificate)"),
+    Field("cert_key_pem", rule="path", doc="client certificate key (auth: certificate)"),
+    Field("message_encryption", choices=("auto", "always", "never"), default="auto",
+          doc="encrypt messages over http with ntlm/kerberos/credssp"),
+    Field("retries", "integer", default=4, minimum=0, maximum=20, doc="retries of a failed request"),
+    Field("backoff", "number", default=0.5, minimum=0, maximum=60, doc="seconds before the first retry, doubling"),
+    Field("reboot_timeout", "number", rule="timeout", default=900.0, doc="seconds a reboot may take"),
+    Field("default_timeout", "number", rule="timeout", default=600.0, doc="default seconds of a remote command"),
+), requires=(
+    Requires("auth", "certificate", ("cert_pem", "cert_key_pem"),
+             "certificate auth needs cert_pem and cert_key_pem"),
+))
 
 
 @dataclass(frozen=True)
@@ -43,33 +70,10 @@ class WinRMOptions:
 
     @classmethod
     def from_host(cls, host: Host) -> WinRMOptions:
-        raw: dict[str, Any] = dict(host.options.get("winrm") or {})
-        known = {f.name for f in fields(cls)}
-        where = {"file": host.source.file if host.source else None,
-                 "line": host.source.line if host.source else None,
-                 "column": host.source.column if host.source else None}
-        for key in raw:
-            if key not in known:
-                import difflib
-
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ConfigError(f"unknown winrm option {key!r}{hint}", key=f"{host.name}.winrm.{key}", **where)
-        if host.port and "port" not in raw:
-            raw["port"] = host.port
-        opts = cls(**raw)
-        problems = []
-        if opts.scheme not in ("http", "https"):
-            problems.append(("scheme", f"must be http or https, not {opts.scheme!r}"))
-        if opts.auth not in AUTH_METHODS:
-            problems.append(("auth", f"must be one of {', '.join(AUTH_METHODS)}, not {opts.auth!r}"))
-        if opts.cert_validation not in ("validate", "ignore"):
-            problems.append(("cert_validation", "must be validate or ignore"))
-        if opts.read_timeout <= opts.operation_timeout:
-            problems.append(("read_timeout", "must be larger than operation_timeout"))
-        if opts.auth == "certificate" and not (opts.cert_pem and opts.cert_key_pem):
-            problems.append(("cert_pem", "certificate auth needs cert_pem and cert_key_pem"))
-        if problems:
-            key, message = problems[0]
-            raise ConfigError(message, key=f"{host.name}.winrm.{key}", **where)
-        return opts
+        """The host's ``winrm:`` block checked against :data:`WINRM`, defaults filled in."""
+        where = "lab.nodes" if host.role == "node" else "lab.controllers"
+        values = read_block(WINRM, host.options.get("winrm"), path=f"{where}.{host.name}.winrm",
+                            source=host.source, transport=host.transport)
+        if values["port"] is None and host.port:
+            values["port"] = host.port
+        return cls(**values)

@@ -1,14 +1,21 @@
-"""What the configurator writes on a node, derived from the scenario (pure functions).
+"""What the configurator writes on a node, derived from the scenario (pure functions),
+and the blocks of the config this plugin reads, declared as schemas.
 
 Kept apart from the code that talks to the node so the mapping from seed dimensions
 to installer features, MSI properties and INI values can be read (and tested) alone.
+``settings: winrm:`` holds the Hyper-V host settings for every node and the
+pre-flight limits; a node's ``hyperv:`` block overrides the host settings for that
+node; the ``winrm:`` block of a host is :data:`hvrt_winrm.options.WINRM`.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from hvrt import hookimpl
 from hvrt.config.model import Host, Profile
+from hvrt.config.schema import Block, Field
 from hvrt.errors import ConfigurationFailed
+from hvrt_winrm.options import WINRM
 
 PRODUCT = "OpenStack Hyper-V Nova Compute"
 INSTALL_DIR = "C:\\Program Files\\Cloudbase Solutions\\OpenStack\\Nova"
@@ -26,13 +33,35 @@ FEATURE_SERVICES = {
     "NeutronOVSAgent": ["neutron-ovs-agent"],
 }
 GEN2_RELEASES = ("2012r2", "2016", "2019", "2022", "2025")
+WINDOWS_PATH = r"[A-Za-z]:\\[^\x00-\x1f\"*?<>|]*"
+
+HOST_FIELDS = (
+    Field("vswitch_name", default="external", pattern=r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}",
+          pattern_doc="a switch name (letters, digits, ' ', '.', '_', '-')", doc="the Hyper-V virtual switch"),
+    Field("vswitch_type", choices=("External", "Internal", "Private"), default="Internal",
+          doc="switch type; External needs vswitch_adapter"),
+    Field("vswitch_adapter", doc="network adapter of an External switch"),
+    Field("live_migration_networks", "list", item=Field("", rule="network"), default=(),
+          doc="subnets for live migration (empty: any network)"),
+    Field("live_migration_auth", choices=("Kerberos", "CredSSP"), default="Kerberos",
+          doc="live migration authentication"),
+    Field("max_migrations", "integer", default=2, minimum=1, maximum=64, doc="simultaneous live migrations"),
+    Field("instances_path", default="C:\\OpenStack\\Instances", pattern=WINDOWS_PATH,
+          pattern_doc="an absolute Windows path (C:\\...)", doc="where Nova keeps instances"),
+)
+HYPERV = Block("node", "hyperv", HOST_FIELDS, doc="Hyper-V host settings of one node (over settings.winrm)")
+SETTINGS = Block("settings", "winrm", (
+    *HOST_FIELDS,
+    Field("max_clock_skew", "number", default=300.0, minimum=1, maximum=3600,
+          doc="seconds a node's clock may differ from the runner's"),
+    Field("min_free_disk_gb", "number", default=20.0, minimum=0, maximum=1_000_000,
+          doc="free disk a node needs"),
+), doc="the WinRM configurator and pre-flight checks")
 
 
 def host_settings(node: Host, plugin_settings: dict[str, Any]) -> dict[str, Any]:
     """Plugin-wide ``settings: winrm:`` values, overridden by the node's ``hyperv:`` options."""
-    merged = {"vswitch_name": "external", "vswitch_type": "Internal", "vswitch_adapter": None,
-              "live_migration_networks": [], "live_migration_auth": "Kerberos", "max_migrations": 2,
-              "instances_path": "C:\\OpenStack\\Instances"}
+    merged = {f.name: f.default for f in HOST_FIELDS}
     merged.update({k: v for k, v in plugin_settings.items() if k in merged})
     merged.update(node.options.get("hyperv") or {})
     return merged
@@ -120,3 +149,9 @@ def config_path(fname: str, node: str) -> str:
 
 def _bool(value: bool) -> str:
     return "True" if value else "False"
+
+
+@hookimpl
+def hvrt_config_schema() -> list[Block]:
+    """The blocks the winrm plugin reads: ``settings.winrm`` and the ``winrm:``, ``hyperv:`` host blocks."""
+    return [SETTINGS, WINRM, HYPERV]

@@ -1,8 +1,9 @@
 """The ``salt:`` block of a lab node: how hvrt reaches the node's Salt, read per configure call.
 
-The config loader keeps each tool's block as free-form ``Host.options``; this module
-checks the Salt one and turns it into :class:`SaltOptions`. A mistake names the
-config file, the host and the key (with a "did you mean"). Relative local paths are
+The block is declared as the schema :data:`SALT` (through ``hvrt_config_schema``),
+so the config loader checks it when the file loads; :meth:`SaltOptions.for_host`
+reads it with the same checks (a mistake names the config file, the host and the
+key, with a "did you mean") and the platform's defaults. Relative local paths are
 taken from the folder of the config file.
 
 Three modes: ``local`` runs ``salt-call --local`` on the node through hvrt's own
@@ -11,15 +12,13 @@ salt-master's ``LocalClient`` to a minion.
 """
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from hvrt.config.model import Host
-from hvrt.errors import ConfigError
+import hvrt
+from hvrt.config.model import Host, Source
+from hvrt.config.schema import Block, Field, Requires, read_block
 
 MODES = ("local", "ssh", "master")
 WINDOWS_CONFIG_DIR = r"C:\Program Files\Cloudbase Solutions\OpenStack\Nova\etc"
@@ -27,14 +26,49 @@ WINDOWS_WORKDIR = r"C:\ProgramData\hvrt\salt"
 WINDOWS_SALT_CALL = r"C:\Program Files\Salt Project\Salt\salt-call.exe"
 DEFAULT_SERVICES = ("nova-compute", "neutron-hyperv-agent")
 DEFAULT_SLS = "hvrt.compute"
-SLS_NAME = re.compile(r"\A[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*\Z")
-KEYS = (
-    "mode", "target", "sls", "platform", "config_dir", "workdir", "salt_call", "services",
-    "timeout", "saltenv", "pillar", "master_config", "roster", "salt_ssh", "file_roots",
-    "installer_source", "product", "live_migration", "keep_workdir", "known_hosts",
+SLS_NAME = r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*"
+PRODUCT = "OpenStack Hyper-V Nova Compute"
+
+ROSTER = (
+    Field("host", rule="address", doc="address salt-ssh connects to (default the node's)"),
+    Field("port", "integer", minimum=1, maximum=65535, doc="SSH port"),
+    Field("user", doc="SSH user"),
+    Field("passwd", doc="SSH password (a ${env:...} reference)"),
+    Field("priv", rule="path", doc="SSH private key"),
+    Field("sudo", "boolean", doc="run Salt with sudo"),
+    Field("set_path", doc="PATH on the node"),
+    Field("timeout", "integer", minimum=1, maximum=3600, doc="SSH connect timeout (seconds)"),
+    Field("thin_dir", rule="path", doc="where the thin Salt is unpacked on the node"),
+    Field("ssh_options", "list", item=Field(""), doc="extra ssh -o options"),
+    Field("minion_opts", "mapping", doc="minion options for salt-ssh"),
 )
-ROSTER_KEYS = ("host", "port", "user", "passwd", "priv", "sudo", "set_path", "timeout", "thin_dir",
-               "ssh_options", "minion_opts")
+SALT = Block("node", "salt", doc="how hvrt applies the Salt states on the node", fields=(
+    Field("mode", choices=MODES, default="local",
+          doc="local: salt-call --local on the node; ssh: salt-ssh from the runner; master: a salt-master"),
+    Field("target", doc="the minion id (default the node's name)"),
+    Field("sls", default=DEFAULT_SLS, pattern=SLS_NAME, pattern_doc="an SLS name like hvrt.compute",
+          doc="the states to apply"),
+    Field("platform", choices=("posix", "windows"), doc="the node's OS family (default windows over winrm)"),
+    Field("config_dir", rule="path", doc="the Nova config folder on the node"),
+    Field("workdir", rule="path", doc="hvrt's work folder on the node"),
+    Field("salt_call", rule="path", doc="salt-call on the node"),
+    Field("services", "list", item=Field(""), doc="services to restart (default the Hyper-V agents on Windows)"),
+    Field("timeout", "number", rule="timeout", default=1800.0, doc="seconds the states may take"),
+    Field("saltenv", default="base", pattern=r"[A-Za-z0-9_.-]+", pattern_doc="a Salt environment name",
+          doc="the Salt environment"),
+    Field("pillar", "mapping", doc="extra pillar data"),
+    Field("master_config", rule="path", doc="the salt-master's config file (mode master)"),
+    Field("roster", "block", fields=ROSTER, doc="salt-ssh roster entry (mode ssh)"),
+    Field("salt_ssh", rule="path", default="salt-ssh", doc="the salt-ssh command"),
+    Field("file_roots", "list", item=Field("", rule="path"), doc="extra Salt file roots"),
+    Field("installer_source", doc="where the minion gets the MSI (salt://..., https://...)"),
+    Field("product", default=PRODUCT, doc="the installed product's name"),
+    Field("live_migration", "mapping", doc="live migration pillar overrides"),
+    Field("keep_workdir", "boolean", default=False, doc="leave the work folder on the node"),
+    Field("known_hosts", rule="path", doc="known_hosts for salt-ssh"),
+), requires=(
+    Requires("mode", "master", ("master_config",), "mode master needs the salt-master's config file"),
+))
 
 
 @dataclass(frozen=True)
@@ -57,7 +91,7 @@ class SaltOptions:
     salt_ssh: str = "salt-ssh"
     file_roots: tuple[Path, ...] = ()
     installer_source: str | None = None
-    product: str = "OpenStack Hyper-V Nova Compute"
+    product: str = PRODUCT
     live_migration: dict[str, Any] = field(default_factory=dict)
     keep_workdir: bool = False
     known_hosts: Path | None = None
@@ -72,100 +106,40 @@ class SaltOptions:
 
     @classmethod
     def for_host(cls, host: Host, config_path: str) -> SaltOptions:
-        raw = host.options.get("salt") or {}
-        check = _Checker(host, config_path)
-        if not isinstance(raw, Mapping):
-            raise check.error("", "must be a mapping")
-        check.known(raw, KEYS, "")
-        mode = check.choice(raw, "mode", MODES, "local")
-        platform = check.choice(raw, "platform", ("posix", "windows"),
-                                "windows" if host.transport == "winrm" else "posix")
+        """The node's ``salt:`` block checked against :data:`SALT`, with the platform's defaults."""
+        where = "lab.nodes" if host.role == "node" else "lab.controllers"
+        raw = read_block(SALT, host.options.get("salt"), path=f"{where}.{host.name}.salt",
+                         source=host.source or Source(config_path, 0, 0), transport=host.transport)
+        platform = raw["platform"] or ("windows" if host.transport == "winrm" else "posix")
         windows = platform == "windows"
         base = Path(config_path).resolve().parent
-        sls = check.text(raw, "sls") or DEFAULT_SLS
-        if not SLS_NAME.match(sls):
-            raise check.error("sls", f"{sls!r} is not an SLS name like hvrt.compute")
-        default_services = DEFAULT_SERVICES if windows else ()
-        services = tuple(check.strings(raw, "services", default_services))
-        roster = check.mapping(raw, "roster")
-        check.known(roster, ROSTER_KEYS, "roster.")
-        master_config = check.text(raw, "master_config")
-        if mode == "master" and not master_config:
-            raise check.error("master_config", "mode master needs the salt-master's config file")
-        known_hosts = check.text(raw, "known_hosts")
-        timeout = raw.get("timeout", 1800)
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-            raise check.error("timeout", "must be a positive number of seconds")
+        roster = {k: v for k, v in raw["roster"].items() if v is not None}
         return cls(
-            mode=mode,
-            target=check.text(raw, "target") or host.name,
+            mode=raw["mode"],
+            target=raw["target"] or host.name,
             platform=platform,
-            sls=sls,
-            config_dir=check.text(raw, "config_dir") or (WINDOWS_CONFIG_DIR if windows else None),
-            workdir=check.text(raw, "workdir") or (WINDOWS_WORKDIR if windows else None),
-            salt_call=check.text(raw, "salt_call") or (WINDOWS_SALT_CALL if windows else "salt-call"),
-            services=services,
-            timeout=float(timeout),
-            saltenv=check.text(raw, "saltenv") or "base",
-            pillar=check.mapping(raw, "pillar"),
-            master_config=(base / master_config) if master_config else None,
+            sls=raw["sls"],
+            config_dir=raw["config_dir"] or (WINDOWS_CONFIG_DIR if windows else None),
+            workdir=raw["workdir"] or (WINDOWS_WORKDIR if windows else None),
+            salt_call=raw["salt_call"] or (WINDOWS_SALT_CALL if windows else "salt-call"),
+            services=tuple(raw["services"] if raw["services"] is not None else
+                           (DEFAULT_SERVICES if windows else ())),
+            timeout=float(raw["timeout"]),
+            saltenv=raw["saltenv"],
+            pillar=dict(raw["pillar"] or {}),
+            master_config=(base / raw["master_config"]) if raw["master_config"] else None,
             roster=roster,
-            salt_ssh=check.text(raw, "salt_ssh") or "salt-ssh",
-            file_roots=tuple(base / p for p in check.strings(raw, "file_roots", ())),
-            installer_source=check.text(raw, "installer_source"),
-            product=check.text(raw, "product") or "OpenStack Hyper-V Nova Compute",
-            live_migration=check.mapping(raw, "live_migration"),
-            keep_workdir=bool(raw.get("keep_workdir", False)),
-            known_hosts=(base / known_hosts) if known_hosts else None,
+            salt_ssh=raw["salt_ssh"],
+            file_roots=tuple(base / p for p in raw["file_roots"] or ()),
+            installer_source=raw["installer_source"],
+            product=raw["product"],
+            live_migration=dict(raw["live_migration"] or {}),
+            keep_workdir=bool(raw["keep_workdir"]),
+            known_hosts=(base / raw["known_hosts"]) if raw["known_hosts"] else None,
         )
 
 
-class _Checker:
-    def __init__(self, host: Host, config_path: str) -> None:
-        self.host = host
-        self.config_path = config_path
-
-    def error(self, key: str, message: str) -> ConfigError:
-        source = self.host.source
-        dotted = f"lab.nodes.{self.host.name}.salt" + (f".{key}" if key else "")
-        return ConfigError(
-            message, file=source.file if source else self.config_path,
-            line=source.line if source else None, column=source.column if source else None, key=dotted,
-        )
-
-    def known(self, raw: Mapping[str, Any], keys: tuple[str, ...], prefix: str) -> None:
-        for key in raw:
-            if key not in keys:
-                close = difflib.get_close_matches(str(key), keys, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise self.error(f"{prefix}{key}", f"unknown key{hint}")
-
-    def text(self, raw: Mapping[str, Any], key: str) -> str | None:
-        value = raw.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise self.error(key, "must be a string")
-        return str(value)
-
-    def choice(self, raw: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: str) -> str:
-        value = self.text(raw, key) or default
-        if value not in allowed:
-            raise self.error(key, f"must be one of {', '.join(allowed)}, not {value!r}")
-        return value
-
-    def strings(self, raw: Mapping[str, Any], key: str, default: tuple[str, ...]) -> list[str]:
-        value = raw.get(key)
-        if value is None:
-            return list(default)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(key, "must be a list of strings")
-        return list(value)
-
-    def mapping(self, raw: Mapping[str, Any], key: str) -> dict[str, Any]:
-        value = raw.get(key)
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping):
-            raise self.error(key, "must be a mapping")
-        return dict(value)
+@hvrt.hookimpl
+def hvrt_config_schema() -> list[Block]:
+    """The block the salt configurator reads: a node's ``salt:`` block."""
+    return [SALT]

@@ -47,13 +47,15 @@ def test_local_paths_are_taken_from_the_config_folder(tmp_path: Path) -> None:
         ({"modulepath": "x"}, "modulepath", "did you mean 'module_path'"),
         ({"class": "Profile::X"}, "class", "not a Puppet class name"),
         ({"class": "hvrt; exec"}, "class", "not a Puppet class name"),
-        ({"timeout": 0}, "timeout", "positive number"),
-        ({"timeout": True}, "timeout", "positive number"),
+        ({"timeout": 0}, "timeout", "must be greater than 0"),
+        ({"timeout": True}, "timeout", "expected a number, got a boolean"),
+        ({"timeout": 10**9}, "timeout", "at most 604800 seconds"),
         ({"unshare": "yes"}, "unshare", "true or false"),
-        ({"module_path": [1]}, "module_path", "list of strings"),
-        ({"data": ["x"]}, "data", "mapping of Hiera keys"),
-        ({"platform": "mac"}, "platform", "one of posix, windows"),
-        ({"puppet": ""}, "puppet", "non-empty string"),
+        ({"module_path": [{"a": 1}]}, "module_path[0]", "expected a string, got a mapping"),
+        ({"data": ["x"]}, "data", "expected a mapping, got a list"),
+        ({"platform": "mac"}, "platform", "'mac' is not one of: posix, windows"),
+        ({"puppet": ""}, "puppet", "is empty"),
+        ({"extra_args": ["--noop\n--debug"]}, "extra_args[0]", "contains a LF character"),
     ],
 )
 def test_mistakes_name_file_line_and_key(puppet: dict, key: str, words: str) -> None:
@@ -74,5 +76,50 @@ def test_a_windows_workdir_must_be_a_plain_absolute_path() -> None:
 
 def test_a_block_that_is_not_a_mapping() -> None:
     host = Host("hv1", "node", "127.0.0.12", "ssh", configurator="puppet", options={"puppet": ["x"]})
-    with pytest.raises(ConfigError, match="must be a mapping"):
+    with pytest.raises(ConfigError, match="lab.nodes.hv1.puppet: expected a mapping, got a list"):
         PuppetOptions.for_host(host, "/lab/hvrt.yaml")
+
+
+PUPPET_LAB = """\
+lab:
+  controllers:
+    ctl: {address: 127.0.0.2, transport: local}
+  nodes:
+    hv1:
+      address: 127.0.0.11
+      labels: {os: 2016}
+      configurator: puppet
+      puppet: {modle_path: x, workdir: 'C:\\x & del C:\\y', timeout: .inf}
+plugins: [puppet]
+profiles:
+  p: {os: 2016}
+"""
+
+
+def test_the_block_is_checked_when_the_config_loads(tmp_path: Path) -> None:
+    from hvrt_puppet.options import hvrt_config_schema
+
+    from hvrt.config import load_config
+    from hvrt.errors import ConfigErrors
+
+    path = tmp_path / "hvrt.yaml"
+    path.write_text(PUPPET_LAB)
+    with pytest.raises(ConfigErrors) as caught:
+        load_config(path, environ={}, schemas=hvrt_config_schema())
+    assert [str(e).removeprefix(f"{path}:") for e in caught.value.errors] == [
+        "9:16: lab.nodes.hv1.puppet.modle_path: unknown key (did you mean 'module_path'?)",
+        "9:68: lab.nodes.hv1.puppet.timeout: must be a finite number, got inf",
+    ]
+    path.write_text(PUPPET_LAB.replace("modle_path: x, ", "").replace(".inf", "60"))
+    with pytest.raises(ConfigError, match=r"9:25: lab.nodes.hv1.puppet.workdir: must be an absolute path"):
+        load_config(path, environ={}, schemas=hvrt_config_schema())
+
+
+@pytest.mark.xfail(strict=True, reason="hvrt_puppet/plugin.py does not yet re-export "
+                   "hvrt_puppet.options.hvrt_config_schema, so the entry point declares nothing")
+def test_the_entry_point_declares_the_block() -> None:
+    from hvrt_puppet.options import PUPPET
+
+    from hvrt.config.registry import discover
+
+    assert discover(["puppet"]).host_block("node", "puppet") is PUPPET

@@ -7,6 +7,7 @@ import pytest
 
 from hvrt.config import load_config
 from hvrt.config.model import Secret
+from hvrt.config.schema import Block, Field
 from hvrt.errors import ConfigError, ConfigErrors
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "hvrt.yaml"
@@ -29,7 +30,7 @@ lab:
       labels: {os: 2012r2, rack: 7}
       configurator: salt
       winrm: {scheme: https}
-      salt: {minion_id: hv1, token: "${file:secrets/salt-token}"}
+      agent: {minion_id: hv1, token: "${file:secrets/salt-token}"}
     hv2: {address: 127.0.0.12, transport: ssh, labels: {os: 2012r2}}
 release:
   name: 2024.10-rc
@@ -45,7 +46,7 @@ release:
   password: ${file:secrets/admin}
 plugins: [winrm, tempest]
 settings:
-  tempest: {regex: "^tempest\\\\.api", password: "${env:NODE_PW}"}
+  agent: {regex: "^tempest\\\\.api", password: "${env:NODE_PW}"}
 timeouts: {deploy: 3600, test: 7200.5}
 profiles:
   p:
@@ -56,6 +57,11 @@ profiles:
 """
 
 
+AGENT = (Block("node", "agent", (Field("minion_id"), Field("token"))),
+         Block("settings", "agent", (Field("regex"), Field("password"))))
+"""A plugin's blocks: one per node, one in ``settings:``."""
+
+
 @pytest.fixture
 def full(tmp_path: Path):
     (tmp_path / "secrets").mkdir()
@@ -63,7 +69,7 @@ def full(tmp_path: Path):
     (tmp_path / "secrets" / "admin").write_text("admin-pw\n")
     path = tmp_path / "hvrt.yaml"
     path.write_text(FULL)
-    return load_config(path, environ={"NODE_PW": "node-pw"}), tmp_path
+    return load_config(path, environ={"NODE_PW": "node-pw"}, schemas=AGENT), tmp_path
 
 
 def test_hosts(full) -> None:
@@ -75,7 +81,7 @@ def test_hosts(full) -> None:
     assert (hv1.role, hv1.transport, hv1.port, hv1.configurator) == ("node", "winrm", 5986, "salt")
     assert hv1.labels == {"os": "2012r2", "rack": "7"} and hv1.os == "2012r2"
     assert hv1.password == Secret("node-pw", "x") and repr(hv1.password) == "Secret(env:NODE_PW)"
-    assert hv1.options["salt"] == {"minion_id": "hv1", "token": Secret("tok-123", "")}
+    assert hv1.options["agent"] == {"minion_id": "hv1", "token": Secret("tok-123", "")}
     assert (hv2.transport, hv2.configurator) == ("ssh", "winrm")
     assert str(hv1.source).endswith("hvrt.yaml:10:5")
 
@@ -93,8 +99,8 @@ def test_release_plugins_settings_timeouts(full) -> None:
     assert r.repos["networking-hyperv"].repo is None
     assert r.password.reveal() == "admin-pw"
     assert config.plugins == ("winrm", "tempest")
-    assert config.plugin_settings("tempest")["regex"] == "^tempest\\.api"
-    assert config.plugin_settings("tempest")["password"].reveal() == "node-pw"
+    assert config.plugin_settings("agent")["regex"] == "^tempest\\.api"
+    assert config.plugin_settings("agent")["password"] == "node-pw"  # a string, and a known secret
     assert config.plugin_settings("html") == {}
     assert config.timeouts == {"deploy": 3600.0, "test": 7200.5}
     assert {s.reveal() for s in config.secrets} == {"node-pw", "tok-123", "admin-pw"}

@@ -16,7 +16,7 @@ def profile_of(load, body: str):
     ("os: 2016\nmemory: {mode: fixed, dynamic_ratio: 1.2}", "memory.dynamic_ratio only applies to mode: dynamic"),
     ("os: 2012\nutils_api: v1\nhosts: [hv5]\nini: {hv1: {nova.conf: {DEFAULT: {debug: true}}}}",
      "INI overrides for 'hv1', which is not one of the pinned hosts (hv5)"),
-    ("os: 2016\nnetwork: {type: ovs-vxlan, tunnel_endpoint: 127.0.0.9}\nimage: {format: vhdx, url: x/c.vhd.gz}",
+    ("os: 2016\nnetwork: {type: ovs-vxlan, tunnel_endpoint: 127.0.0.9}\nimage: {format: vhdx, url: https://example.invalid/x/c.vhd.gz}",
      "image.url names a VHD file but image.format is vhdx"),
 ])
 def test_rule_violations(load, body: str, message: str) -> None:

@@ -30,3 +30,17 @@ def test_unknown_key_suggests():
 def test_invalid_values(bad):
     with pytest.raises(ConfigError):
         WinRMOptions.from_host(host(**bad))
+
+
+def test_out_of_range_values_and_did_you_mean_are_reported_together():
+    with pytest.raises(ConfigError) as info:
+        WinRMOptions.from_host(host(schem="http", retries=99, default_timeout=float("inf")))
+    text = str(info.value)
+    assert "lab.yaml:3:5: lab.nodes.hv.winrm.schem: unknown key (did you mean 'scheme'?)" in text
+    assert "lab.nodes.hv.winrm.retries: must be between 0 and 20, got 99" in text
+    assert "lab.nodes.hv.winrm.default_timeout: must be a finite number, got inf" in text
+
+
+def test_host_port_is_the_default_port():
+    opts = WinRMOptions.from_host(Host(name="hv", role="node", address="127.0.0.11", transport="winrm", port=5999))
+    assert opts.effective_port == 5999

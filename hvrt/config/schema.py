@@ -1,0 +1,359 @@
+"""Settings and per-host option blocks, declared as data and checked when the config loads.
+
+A plugin says what it reads -- its ``settings: <name>:`` block and blocks of lab
+hosts such as ``winrm:`` or ``salt:`` -- as :class:`Block` objects returned from the
+``hvrt_config_schema`` hook. :func:`validate` checks a block of the file against its
+declaration (unknown keys with a "did you mean", types, finite numbers and ranges,
+choices, patterns, value rules of :mod:`hvrt.config.values`, required fields) and
+records located errors. A plugin turns a block into values with :func:`read_block`,
+which runs the same checks on plain data (a host built in code has no file
+positions; errors then point at the host) and fills in the defaults. So each block is
+checked one way, in one place.
+
+Example::
+
+    Block("settings", "devstack", doc="the DevStack deployer", fields=(
+        Field("dest", rule="path", default="/opt/stack", doc="DEST on the controller"),
+        Field("stack_timeout", "number", rule="timeout", default=7200.0),
+        Field("localrc", "mapping", item=Field("", "setting"), key_pattern=r"[A-Za-z_][A-Za-z0-9_]*"),
+    ))
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hvrt.config.check import Problems, as_map, check_keys, did_you_mean, type_name
+from hvrt.config.model import Secret, Source
+from hvrt.config.secrets import REFERENCE
+from hvrt.config.values import NUMBER_RULES, RULES, one_line
+from hvrt.config.yamlsrc import LList, LMap, Meta, from_plain, join
+
+TYPES = ("string", "integer", "number", "boolean", "setting", "list", "mapping", "block", "any")
+"""``setting``: a plain value bound for an INI file or local.conf (string, number or boolean)."""
+SCOPES = ("settings", "host", "node", "controller")
+"""Where a block is written: ``settings: <name>:``, or a block of every lab host, of
+nodes only, or of controllers only."""
+
+Custom = Callable[[Mapping[str, Any], "str | None"], Iterable[tuple[str, str]]]
+"""A block's own check: ``(values with defaults, host transport or None) -> (key, message)...``."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a block.
+
+    :param type: one of :data:`TYPES`.
+    :param rule: a value rule of :data:`hvrt.config.values.RULES` (``path``, ``timeout``,
+        ``url:repo``, ``git-ref``, ...).
+    :param item: the schema of each list item (``list``) or each value (``mapping``).
+    :param fields: the keys of a nested block (``block``).
+    :param single: a ``list`` also accepts one plain value (as a one-item list).
+    :param above: the value must be greater than this sibling field's (or its default).
+    :param multiline: a ``string`` may hold line breaks.
+    """
+
+    name: str
+    type: str = "string"
+    doc: str = ""
+    default: Any = None
+    required: bool = False
+    choices: tuple[Any, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    rule: str | None = None
+    pattern: str | None = None
+    pattern_doc: str = ""
+    item: Field | None = None
+    fields: tuple[Field, ...] = ()
+    key_pattern: str | None = None
+    single: bool = False
+    above: str | None = None
+    multiline: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"field {self.name!r}: unknown type {self.type!r} (types: {', '.join(TYPES)})")
+        if self.rule is not None and self.rule not in RULES:
+            raise ValueError(f"field {self.name!r}: unknown rule {self.rule!r} (rules: {', '.join(RULES)})")
+
+
+@dataclass(frozen=True)
+class Requires:
+    """When field ``when`` has the value ``equals``, the fields ``needs`` must be given."""
+
+    when: str
+    equals: Any
+    needs: tuple[str, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Block:
+    """The keys a plugin reads from one block of the config.
+
+    :param scope: one of :data:`SCOPES`.
+    :param name: ``devstack`` for ``settings: devstack:``; ``winrm`` for a host's ``winrm:``.
+    :param check: a last check of the whole block for rules fields cannot say
+        (called only when every field is valid).
+    """
+
+    scope: str
+    name: str
+    fields: tuple[Field, ...]
+    doc: str = ""
+    requires: tuple[Requires, ...] = ()
+    check: Custom | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"block {self.name!r}: unknown scope {self.scope!r} (scopes: {', '.join(SCOPES)})")
+
+    @property
+    def where(self) -> str:
+        return f"settings.{self.name}" if self.scope == "settings" else f"{self.scope} block {self.name}:"
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+ANY = Field("", "any")
+
+# ------------------------------------------------------------------- checking
+
+
+def validate(block: Block, value: Any, meta: Meta, p: Problems, *, transport: str | None = None) -> bool:
+    """Record every way ``value`` (the block as written) breaks ``block``; ``True`` if none."""
+    before = len(p.errors)
+    tree = as_map(value, meta, p)
+    if tree is None:
+        return len(p.errors) == before
+    _check_fields(block.fields, tree, p)
+    for need in block.requires:
+        _check_requires(block, need, tree, p)
+    if block.check is not None and len(p.errors) == before:
+        for key, message in block.check(values(block.fields, tree), transport):
+            where = tree.meta_of(key) if key in tree else Meta(join(tree.path, key), tree.source, tree.source)
+            p.error(message, where.source if key in tree else tree.source, where.path)
+    return len(p.errors) == before
+
+
+def read_block(block: Block, raw: Any, *, path: str, source: Source | None,
+               transport: str | None = None) -> dict[str, Any]:
+    """``raw`` (plain data) checked against ``block``, with defaults filled in.
+
+    Raises :class:`~hvrt.errors.ConfigError` (or ``ConfigErrors``) naming ``source``
+    and the key path under ``path``.
+    """
+    where = source or Source("<config>", 0, 0)
+    tree = from_plain({} if raw is None else raw, path, where)
+    p = Problems()
+    validate(block, tree, Meta(path, where, where), p, transport=transport)
+    p.raise_if_any()
+    return values(block.fields, tree)
+
+
+def values(fields: tuple[Field, ...], tree: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields' values as plain data: written ones (strings for string fields), else defaults."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        value = tree.get(f.name)
+        if f.type == "block":
+            out[f.name] = values(f.fields, value if isinstance(value, Mapping) else {})
+        elif value is None:
+            out[f.name] = f.default
+        else:
+            out[f.name] = _plain(f, value, tree.meta_of(f.name) if isinstance(tree, LMap) else None)
+    return out
+
+
+def _plain(f: Field, value: Any, meta: Meta | None) -> Any:
+    if f.type == "block" and isinstance(value, Mapping):
+        return values(f.fields, value)
+    if isinstance(value, LMap):
+        return {k: _plain(f.item or ANY, v, value.meta_of(k)) for k, v in value.items()}
+    if isinstance(value, LList):
+        return [_plain(f.item or ANY, v, m) for v, m in zip(value, value.meta, strict=True)]
+    if f.type == "list":  # one value where a list may be given
+        return [_plain(f.item or ANY, value, meta)]
+    if f.type == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return meta.raw if meta is not None and meta.raw is not None else str(value)
+    return value
+
+
+def _check_fields(fields: tuple[Field, ...], tree: LMap, p: Problems) -> None:
+    check_keys(tree, tuple(f.name for f in fields), p)
+    for f in fields:
+        if tree.get(f.name) is None:
+            if f.required:
+                p.error("missing required key" + (f" ({f.doc})" if f.doc else ""), tree.source,
+                        join(tree.path, f.name))
+            continue
+        _check_value(f, tree[f.name], tree.meta_of(f.name), p)
+    for f in fields:
+        if f.above is not None:
+            _check_above(fields, f, tree, p)
+
+
+def _check_above(fields: tuple[Field, ...], f: Field, tree: LMap, p: Problems) -> None:
+    other = next((g for g in fields if g.name == f.above), None)
+    mine = tree.get(f.name) if tree.get(f.name) is not None else f.default
+    theirs = tree.get(f.above) if tree.get(f.above) is not None else (other.default if other else None)
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (mine, theirs)):
+        return
+    if mine > theirs:
+        return
+    key = f.name if tree.get(f.name) is not None else f.above
+    meta = tree.meta_of(key)
+    p.error(f"{f.name} ({mine:g}) must be greater than {f.above} ({theirs:g})", meta.source, meta.path)
+
+
+def _check_requires(block: Block, need: Requires, tree: LMap, p: Problems) -> None:
+    f = block.field(need.when)
+    given = tree.get(need.when)
+    current = given if given is not None else (f.default if f else None)
+    if current != need.equals:
+        return
+    for name in need.needs:
+        if tree.get(name) is None:
+            source = tree.meta_of(need.when).source if given is not None else tree.source
+            p.error(need.reason or f"{need.when} {need.equals} needs {name}", source, join(tree.path, name))
+
+
+def _check_value(f: Field, value: Any, meta: Meta, p: Problems) -> bool:
+    kind = f.type
+    if kind == "any":
+        return True
+    if kind == "string":
+        return _check_string(f, value, meta, p)
+    if kind == "setting":
+        if isinstance(value, (bool, int, float, str, Secret)) and not _is_nonfinite(value):
+            text = value if isinstance(value, str) else None
+            return text is None or _text_rules(f, text, meta, p)
+        return _wrong(p, meta, "a plain value (string, number or boolean)", value)
+    if kind == "boolean":
+        return isinstance(value, bool) or _wrong(p, meta, "true or false", value)
+    if kind in ("integer", "number"):
+        return _check_number(f, value, meta, p)
+    if kind == "list":
+        if not isinstance(value, list):
+            if f.single and not isinstance(value, dict):
+                return _check_value(f.item or Field(f.name), value, meta, p)
+            what = "a list or one value" if f.single else "a list"
+            return _wrong(p, meta, what, value)
+        ok = True
+        items = value.meta if isinstance(value, LList) else [meta] * len(value)
+        for item, item_meta in zip(value, items, strict=True):
+            if item is None:
+                p.error("empty list item", item_meta.source, item_meta.path)
+                ok = False
+            elif f.item is not None:
+                ok = _check_value(f.item, item, item_meta, p) and ok
+        return ok
+    if not isinstance(value, LMap):
+        return _wrong(p, meta, "a mapping", value)
+    if kind == "block":
+        before = len(p.errors)
+        _check_fields(f.fields, value, p)
+        return len(p.errors) == before
+    return _check_mapping(f, value, p)
+
+
+def _check_mapping(f: Field, value: LMap, p: Problems) -> bool:
+    ok = True
+    for key, item in value.items():
+        item_meta = value.meta_of(key)
+        if f.key_pattern is not None and not re.fullmatch(f.key_pattern, key):
+            p.error(f"{key!r} is not a valid name here (expected {f.key_pattern})",
+                    item_meta.key_source, item_meta.path)
+            ok = False
+            continue
+        if item is None:
+            p.error("missing value (write '' for an empty string)", item_meta.source, item_meta.path)
+            ok = False
+        elif f.item is not None:
+            ok = _check_value(f.item, item, item_meta, p) and ok
+    return ok
+
+
+def _check_string(f: Field, value: Any, meta: Meta, p: Problems) -> bool:
+    if isinstance(value, Secret):
+        return True
+    if isinstance(value, bool):
+        return _wrong(p, meta, "a string", value, hint=f" (quote it: '{meta.raw}')" if meta.raw else "")
+    if isinstance(value, (int, float)):
+        if _is_nonfinite(value):
+            return _wrong(p, meta, "a string", value)
+        value = meta.raw if meta.raw is not None else str(value)
+    if not isinstance(value, str):
+        return _wrong(p, meta, "a string", value)
+    if REFERENCE.fullmatch(value.strip()):
+        return True  # a ${env:...} / ${file:...} reference: the secret store checks it
+    return _text_rules(f, value, meta, p)
+
+
+def _text_rules(f: Field, text: str, meta: Meta, p: Problems) -> bool:
+    problem = None if f.multiline else one_line(text)
+    if problem is None and f.choices and text not in f.choices:
+        shown = ", ".join(str(c) for c in f.choices)
+        problem = f"{text!r} is not one of: {shown}{did_you_mean(text, [str(c) for c in f.choices])}"
+    if problem is None and f.pattern is not None and not re.fullmatch(f.pattern, text):
+        problem = f"{text!r} is not {f.pattern_doc or 'of the form ' + f.pattern}"
+    if problem is None and f.rule is not None and f.rule not in NUMBER_RULES:
+        problem = RULES[f.rule](text)
+    if problem is not None:
+        p.error(problem, meta.source, meta.path)
+        return False
+    return True
+
+
+def _check_number(f: Field, value: Any, meta: Meta, p: Problems) -> bool:
+    integer = f.type == "integer"
+    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+        return _wrong(p, meta, "an integer" if integer else "a number", value)
+    problem = None
+    if _is_nonfinite(value):
+        problem = f"must be a finite number, got {value}"
+    elif f.choices and value not in f.choices:
+        problem = f"{value!r} is not one of: {', '.join(str(c) for c in f.choices)}"
+    elif f.rule in NUMBER_RULES:
+        problem = RULES[f.rule](value)
+    elif (f.minimum is not None and value < f.minimum) or (f.maximum is not None and value > f.maximum):
+        problem = f"must be {_bounds(f.minimum, f.maximum)}, got {value:g}"
+    if problem is not None:
+        p.error(problem, meta.source, meta.path)
+        return False
+    return True
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"between {low:g} and {high:g}"
+    return f"at least {low:g}" if low is not None else f"at most {high:g}"
+
+
+def _is_nonfinite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _wrong(p: Problems, meta: Meta, expected: str, value: Any, *, hint: str = "") -> bool:
+    p.error(f"expected {expected}, got {type_name(value)}{hint}", meta.source, meta.path)
+    return False
+
+
+# ------------------------------------------------------------------- documenting
+
+
+def describe(block: Block) -> list[str]:
+    """Markdown table rows (``| key | type | default | meaning |``) for a block's docs."""
+    rows = []
+    for f in block.fields:
+        kind = f.type + (f" ({f.rule})" if f.rule else "")
+        if f.choices:
+            kind = " ".join(str(c) for c in f.choices)
+        default = "required" if f.required else ("" if f.default in (None, "", [], {}, ()) else f"`{f.default}`")
+        rows.append(f"| `{f.name}` | {kind} | {default} | {f.doc} |")
+    return rows
