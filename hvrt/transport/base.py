@@ -160,18 +160,21 @@ class _Stream:
             self.written += min(room, len(data))
 
     def text(self) -> str:
+        """The kept output as text (called once: the buffers are released as it goes)."""
+        omitted = self.total - len(self.kept) - len(self.tail)
+        head = str(self.kept, "utf-8", "replace")
+        self.kept = bytearray()
         if self.spill is None:
-            return self.kept.decode("utf-8", "replace")
+            return head
         self.spill.close()
-        tail = bytes(self.tail)
         skip = 0
-        while skip < min(3, len(tail)) and 0x80 <= tail[skip] < 0xC0:  # no half character first
+        while skip < min(3, len(self.tail)) and 0x80 <= self.tail[skip] < 0xC0:  # no half character first
             skip += 1
-        omitted = self.total - len(self.kept) - len(tail)
+        tail = str(memoryview(self.tail)[skip:], "utf-8", "replace")
+        self.tail = bytearray()
         where = (f"the whole stream ({self.total} bytes) is in {self.path}" if self.written == self.total else
                  f"its first {self.written} of {self.total} bytes are in {self.path}")
-        note = f"\n[hvrt: {omitted} bytes of {self.name} left out here; {where}]\n"
-        return self.kept.decode("utf-8", "replace") + note + tail[skip:].decode("utf-8", "replace")
+        return f"{head}\n[hvrt: {omitted} bytes of {self.name} left out here; {where}]\n{tail}"
 
     def discard(self) -> None:
         if self.spill is not None:
