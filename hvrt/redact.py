@@ -68,8 +68,8 @@ _KEYED = [re.compile(
     rf"(?:{_EQ}|{_DQ}|{_SQ}|{_SCHEME}{_BARE})") for word in _KEY_WORDS.values()]
 # a key that starts a line (after blanks, "export " or "- "): the rest of the line
 _LINE = re.compile(
-    rf"\n{_BLANKS}(?:export[ \t]+|-[ \t]+)?(?=[\w.\-]{{0,80}}?{_ANY_KEY_WORD}){_KEY}"
-    r"[ \t]*[=:][ \t]*(?P<value>[^\r\n]*)")
+    rf"\n{_BLANKS}(?:export[ \t]+|-[ \t]+)?(?={_KEY}[ \t]*[=:])(?=[\w.\-]{{0,80}}?{_ANY_KEY_WORD})"
+    r"[\w.\-]+[ \t]*[=:][ \t]*(?P<value>[^\r\n]*)")
 # --os-password VALUE, and "--password", "VALUE" in an argv list
 _FLAG = re.compile(
     rf"-(?<![\w.\-]-)-?(?=[\w.\-]{{0,80}}?{_ANY_KEY_WORD}){_KEY}"
@@ -77,12 +77,18 @@ _FLAG = re.compile(
 # scheme://user:password@host: the password runs to the last "@" of the URL
 _URL = re.compile(r"""://(?P<user>[^\s/?#@:"'<>\\]*)(?:(?P<at>@)|:(?P<rest>[^\s"'<>\\]*(?:\\[^\s"'nrt][^\s"'<>\\]*)*))""")
 _TOKEN_USER = re.compile(r"(?=\D*\d)(?=[^A-Za-z]*[A-Za-z])[\w\-.~%+]{20,}")
-# shapes that are secrets whatever surrounds them
-_SHAPES = re.compile(
-    r"""-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?P<body>[^-"'\\]*(?:(?:\\[nr/]|-(?!----))[^-"'\\]*)*)"""
-    r"|gAAAAA(?<![\w\-]gAAAAA)[\w\-]{60,}={0,2}"  # Keystone Fernet tokens
-    r"|eyJ(?<![\w\-]eyJ)[\w\-]{8,}\.eyJ[\w\-]{8,}\.[\w\-]*"  # JWT / JWS
-    r"|gh[pousr]_(?<![\w\-]gh[pousr]_)[A-Za-z0-9]{36,}|github_pat_(?<![\w\-]github_pat_)\w{22,}")
+# shapes that are secrets whatever surrounds them, one search each (a literal start is
+# found fastest alone)
+_PEM = re.compile(
+    r"""-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?P<body>[^-"'\\]*(?:(?:\\[nr/]|-(?!----))[^-"'\\]*)*)""")
+_TOKENS = [re.compile(p) for p in (
+    r"gAAAAA(?<![\w\-]gAAAAA)[\w\-]{60,}={0,2}",  # Keystone Fernet tokens
+    r"eyJ(?<![\w\-]eyJ)[\w\-]{8,}\.eyJ[\w\-]{8,}\.[\w\-]*",  # JWT / JWS
+    r"gh(?:[pousr]_(?<![\w\-]gh[pousr]_)[A-Za-z0-9]{36,}|ithub_pat_(?<![\w\-]github_pat_)\w{22,})",  # GitHub
+)]
+
+# every pattern above needs one of these (PEM blocks say "private key")
+_ANCHORS = re.compile("://|gaaaaa|eyj|gh[pousr]_|github_pat_|" + "|".join(_KEY_WORDS))
 
 _SHORT = 4  # shorter known secrets are masked only as a whole token
 _FOLD = 8  # known secrets this long are matched whatever their case
@@ -122,10 +128,6 @@ def _url_span(m: re.Match[str]) -> Span:
     return (m.start("rest"), m.start("rest") + at) if at > 0 else (0, 0)
 
 
-def _shape_span(m: re.Match[str]) -> Span:
-    return m.span("body") if m.start("body") >= 0 else m.span()
-
-
 def _lowered(text: str) -> str:
     """``text.lower()`` with every index unchanged (only U+0130 grows when lowered)."""
     return (text.replace("\u0130", "i") if "\u0130" in text else text).lower()
@@ -133,7 +135,11 @@ def _lowered(text: str) -> str:
 
 def _pattern_spans(text: str, low: str) -> list[Span]:
     """Where the secret-shaped values of ``text`` are (``low``: it lowercased)."""
-    spans = [_shape_span(m) for m in _SHAPES.finditer(text)]
+    if not _ANCHORS.search(low):
+        return []  # most log messages: one search instead of a dozen
+    spans = [m.span("body") for m in _PEM.finditer(text)]
+    for shape in _TOKENS:
+        spans += [m.span() for m in shape.finditer(text)]
     spans += [_url_span(m) for m in _URL.finditer(text)]
     for keyed in _KEYED:
         spans += [_value_span(m) for m in keyed.finditer(low)]
