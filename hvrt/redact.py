@@ -52,6 +52,7 @@ _BARE = r"""(?P<bare>(?=[^\s"'\\&,;<>\[\]{}]|\\[^\s"'nrt])[^\s"'\\&,;<>\]}]*(?:\
 _SCHEME = r"(?:(?:basic|bearer|digest|negotiate|ntlm|token|oauth|hmac[\w\-]{0,20})[ \t]+)?"
 _VALUE_GROUPS = ("eq", "dq", "sq", "bare")
 _NOT_SECRET = frozenset({"none", "null", "true", "false"})  # bare values left visible
+_JSON_QUOTES = frozenset({'"', '\\"'})
 
 
 def _atomic(name: str, body: str) -> str:
@@ -64,7 +65,7 @@ _KEY = _atomic("key", r"[\w.\-]+")
 _BLANKS = _atomic("blanks", r"[ \t]*")
 # key = value, key: value, "key": "value", --key=value; searched in the lowercased text
 _KEYED = [re.compile(
-    rf"""{word}{_TAIL}(?:\\?["'])?[ \t]*(?:=(?!=)|:(?![:/\w]))[ \t]*"""
+    rf"""{word}{_TAIL}(?P<kq>\\?["'])?[ \t]*(?:=(?!=)|:(?![:/\w]))[ \t]*"""
     rf"(?:{_EQ}|{_DQ}|{_SQ}|{_SCHEME}{_BARE})") for word in _KEY_WORDS.values()]
 # a key that starts a line (after blanks, "export " or "- "): the rest of the line
 _LINE = re.compile(
@@ -73,7 +74,7 @@ _LINE = re.compile(
 # --os-password VALUE, and "--password", "VALUE" in an argv list
 _FLAG = re.compile(
     rf"-(?<![\w.\-]-)-?(?=[\w.\-]{{0,80}}?{_ANY_KEY_WORD}){_KEY}"
-    rf"""(?:[ \t]+(?!-)|\\?["'][ \t]*,[ \t]*)(?:{_EQ}|{_DQ}|{_SQ}|{_BARE})""")
+    rf"""(?:[ \t]+(?!-)|(?P<kq>\\?["'])[ \t]*,[ \t]*)(?:{_EQ}|{_DQ}|{_SQ}|{_BARE})""")
 # scheme://user:password@host: the password runs to the last "@" of the URL
 _URL = re.compile(r"""://(?P<user>[^\s/?#@:"'<>\\]*)(?:(?P<at>@)|:(?P<rest>[^\s"'<>\\]*(?:\\[^\s"'nrt][^\s"'<>\\]*)*))""")
 _TOKEN_USER = re.compile(r"(?=\D*\d)(?=[^A-Za-z]*[A-Za-z])[\w\-.~%+]{20,}")
@@ -115,8 +116,11 @@ def mask_mapping(value: object) -> object:
 def _value_span(m: re.Match[str]) -> Span:
     for name in _VALUE_GROUPS:
         start = m.start(name)
-        if start >= 0:
-            return (0, 0) if name == "bare" and m.group(name) in _NOT_SECRET else (start, m.end(name))
+        if start < 0:
+            continue
+        if name == "bare" and (m.group(name) in _NOT_SECRET or m.group("kq") in _JSON_QUOTES):
+            return 0, 0  # a JSON number or literal: data is masked before it is dumped
+        return start, m.end(name)
     return 0, 0
 
 
@@ -253,7 +257,7 @@ class Redactor:
     def add(self, secret: str | None) -> None:
         """Register a literal secret. Secrets of 1-3 characters are masked only as a whole
         token; blank ones and ones made only of ``*`` are ignored."""
-        if not secret or not secret.strip() or not secret.strip("*"):
+        if not secret or not secret.strip().strip("*"):
             return
         with self._lock:
             new = {secret, secret.strip()} - self._secrets

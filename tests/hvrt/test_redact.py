@@ -193,7 +193,8 @@ def test_redacted_json_is_still_json(secret: str) -> None:
                f"--os-password {secret} --password {secret}\nurl=https://u:{secret}@h/\n"
                "Authorization: Basic YWRtaW46eHl6\ntrailing password: ")
     doc = {"details": details, "password": secret, "args": ["--os-password", secret],
-           "nested": json.dumps({"details": details}), "end": "password=", "x": "--password "}
+           "nested": json.dumps({"details": details}), "end": "password=", "x": "--password ",
+           "token_count": 5, "password_expires_at": None, "flags": ["--token", 12345678], "auth": {"ok": True}}
     for text in (json.dumps(doc), json.dumps(doc, indent=2), json.dumps([doc, doc])):
         out = r.text(text)
         json.loads(out)  # still valid
