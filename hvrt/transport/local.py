@@ -21,17 +21,8 @@ from pathlib import Path
 from typing import IO
 
 from hvrt.errors import RemoteTimeout, TransportError
+from hvrt.transport import download
 from hvrt.transport.base import Command, OutputCapture, OutputLimits, Transport
-from hvrt.transport.download import (
-    Destination,
-    DownloadLimits,
-    DownloadSummary,
-    Entry,
-    Reader,
-    Source,
-    fetch,
-    kind_of,
-)
 
 _READ = 65536
 
@@ -39,7 +30,7 @@ _READ = 65536
 class LocalTransport(Transport):
     def __init__(self, host_name: str = "localhost", default_timeout: float = 600.0, *,
                  output_limits: OutputLimits | None = None,
-                 download_limits: DownloadLimits | None = None) -> None:
+                 download_limits: download.DownloadLimits | None = None) -> None:
         self.host_name = host_name
         self.default_timeout = default_timeout
         self.output_limits = output_limits or self.output_limits
@@ -116,44 +107,44 @@ class LocalTransport(Transport):
         else:
             shutil.copy2(source, target)
 
-    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> DownloadSummary:
-        dest = Destination(self.host_name, remote, self.download_limits,
+    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> download.DownloadSummary:
+        dest = download.Destination(self.host_name, remote, self.download_limits,
                            time.monotonic() + (timeout or self.default_timeout))
         try:
-            return fetch(_DiskSource(), remote, Path(local), dest)
+            return download.fetch(_DiskSource(), remote, Path(local), dest)
         except OSError as exc:
             raise TransportError(f"download of {remote} failed: {exc}", host=self.host_name) from None
 
 
-class _DiskSource(Source):
+class _DiskSource(download.Source):
     """The local disk as the "remote" side of a download."""
 
     @staticmethod
-    def _entry(path: str, follow: bool) -> Entry | None:
+    def _entry(path: str, follow: bool) -> download.Entry | None:
         try:
             info = os.stat(path) if follow else os.lstat(path)
         except FileNotFoundError:
             return None
-        return Entry(os.path.basename(path), kind_of(info.st_mode), info.st_size)
+        return download.Entry(os.path.basename(path), download.kind_of(info.st_mode), info.st_size)
 
-    def lstat(self, path: str) -> Entry | None:
+    def lstat(self, path: str) -> download.Entry | None:
         return self._entry(path, False)
 
-    def stat(self, path: str) -> Entry | None:
+    def stat(self, path: str) -> download.Entry | None:
         return self._entry(path, True)
 
-    def list(self, path: str, most: int) -> list[Entry]:
-        found: list[Entry] = []
+    def list(self, path: str, most: int) -> list[download.Entry]:
+        found: list[download.Entry] = []
         with os.scandir(path) as listing:
             for item in listing:
                 info = item.stat(follow_symlinks=False)
-                found.append(Entry(item.name, kind_of(info.st_mode), info.st_size))
+                found.append(download.Entry(item.name, download.kind_of(info.st_mode), info.st_size))
                 if len(found) > most:
                     break
         return found
 
     @contextlib.contextmanager
-    def open(self, path: str, size: int, *, follow: bool) -> Iterator[Reader]:
+    def open(self, path: str, size: int, *, follow: bool) -> Iterator[download.Reader]:
         fd = os.open(path, os.O_RDONLY | (0 if follow else os.O_NOFOLLOW))
         with os.fdopen(fd, "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):

@@ -35,17 +35,8 @@ from paramiko.sftp import CMD_CLOSE, CMD_HANDLE, CMD_NAME, CMD_OPENDIR, CMD_READ
 
 from hvrt.errors import RemoteTimeout, TransportError
 from hvrt.redact import RedactingFilter, Redactor
+from hvrt.transport import download
 from hvrt.transport.base import Command, OutputCapture, OutputLimits, Transport
-from hvrt.transport.download import (
-    Destination,
-    DownloadLimits,
-    DownloadSummary,
-    Entry,
-    Reader,
-    Source,
-    fetch,
-    kind_of,
-)
 
 if TYPE_CHECKING:
     from hvrt.config.model import Host, Secret
@@ -122,7 +113,7 @@ class SSHTransport(Transport):
         default_timeout: float = 600.0,
         redactor: Redactor | None = None,
         output_limits: OutputLimits | None = None,
-        download_limits: DownloadLimits | None = None,
+        download_limits: download.DownloadLimits | None = None,
     ) -> None:
         self.host_name = host_name
         self.output_limits = output_limits or self.output_limits
@@ -373,14 +364,14 @@ class SSHTransport(Transport):
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise TransportError(f"upload of {local} to {remote} failed: {exc}", host=self.host_name) from None
 
-    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> DownloadSummary:
+    def get(self, remote: str, local: Path, *, timeout: float | None = None) -> download.DownloadSummary:
         """Download by the rules of :mod:`hvrt.transport.download` (links are not followed,
         unsafe names are skipped, 0644/0755, at most :attr:`download_limits`)."""
         limit = timeout or self.default_timeout
-        dest = Destination(self.host_name, remote, self.download_limits, time.monotonic() + limit)
+        dest = download.Destination(self.host_name, remote, self.download_limits, time.monotonic() + limit)
         try:
             with self._sftp(limit) as sftp:
-                return fetch(_SFTPSource(sftp), remote, Path(local), dest)
+                return download.fetch(_SFTPSource(sftp), remote, Path(local), dest)
         except (OSError, EOFError, UnicodeError, paramiko.SSHException) as exc:
             raise TransportError(f"download of {remote} failed: {exc or type(exc).__name__}",
                                  host=self.host_name) from None
@@ -414,31 +405,32 @@ class _SFTP(paramiko.SFTPClient):
         return found
 
 
-class _SFTPSource(Source):
+class _SFTPSource(download.Source):
     """The remote side of a download over SFTP (modes as the server reports them)."""
 
     def __init__(self, sftp: _SFTP) -> None:
         self.sftp = sftp
 
-    def _entry(self, path: str, follow: bool) -> Entry | None:
+    def _entry(self, path: str, follow: bool) -> download.Entry | None:
         try:
             attrs = self.sftp.stat(path) if follow else self.sftp.lstat(path)
         except FileNotFoundError:
             return None
-        return Entry(posixpath.basename(path), kind_of(attrs.st_mode or 0), int(attrs.st_size or 0))
+        return download.Entry(posixpath.basename(path), download.kind_of(attrs.st_mode or 0),
+                              int(attrs.st_size or 0))
 
-    def lstat(self, path: str) -> Entry | None:
+    def lstat(self, path: str) -> download.Entry | None:
         return self._entry(path, False)
 
-    def stat(self, path: str) -> Entry | None:
+    def stat(self, path: str) -> download.Entry | None:
         return self._entry(path, True)
 
-    def list(self, path: str, most: int) -> list[Entry]:
-        return [Entry(name, kind_of(attrs.st_mode or 0), int(attrs.st_size or 0))
+    def list(self, path: str, most: int) -> list[download.Entry]:
+        return [download.Entry(name, download.kind_of(attrs.st_mode or 0), int(attrs.st_size or 0))
                 for name, attrs in self.sftp.bounded_listdir(path, most)]
 
     @contextlib.contextmanager
-    def open(self, path: str, size: int, *, follow: bool) -> Iterator[Reader]:
+    def open(self, path: str, size: int, *, follow: bool) -> Iterator[download.Reader]:
         with self.sftp.open(path, "rb") as fh:
             if size > 0:
                 fh.prefetch(size, max_concurrent_requests=_PREFETCH)

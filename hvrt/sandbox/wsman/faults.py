@@ -10,14 +10,26 @@ one action: Create, Command, Send, Receive, Signal, Delete):
 and whole-node faults: ``reboot(down_for)`` (shells vanish, the endpoint refuses
 connections for ``down_for`` seconds, then comes back), ``fail_msi(code)`` (the next
 MSI installs exit with ``code``) and ``clock_skew(seconds)``.
+
+A hostile node, for the client's limits:
+
+* ``flood(nbytes)`` - the host loop's next answer is preceded by ``nbytes`` of output
+  without a line end (``None``: endless, until the command is stopped), paced so the
+  node itself holds at most about 1 MiB of it;
+* ``lie(function, count, **fields)`` - the next ``count`` answers of a module function
+  report ``fields`` instead of the real values (a length of 10**15, a chunk too big);
+* ``packed(data)`` - the next ``Compress-HvrtItem`` leaves ``data`` as the packed file
+  (a gzip bomb, a zip with hostile entry names) and reports its real length and SHA-256.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hvrt.sandbox.wsman.host import HostModel
     from hvrt.sandbox.wsman.server import SimulatedNode
 
 
@@ -29,11 +41,21 @@ class Fault:
     seconds: float = 0.0
 
 
+@dataclass
+class Lie:
+    function: str
+    remaining: int
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
 class Faults:
     def __init__(self, node: SimulatedNode) -> None:
         self._node = node
         self._lock = threading.Lock()
         self._armed: list[Fault] = []
+        self._lies: list[Lie] = []
+        self._floods: list[int | None] = []
+        self._packed: list[bytes] = []
         self.fired: list[tuple[str, str]] = []
 
     def _arm(self, fault: Fault) -> None:
@@ -58,9 +80,24 @@ class Faults:
     def clock_skew(self, seconds: float) -> None:
         self._node.model.update(clock_offset=float(seconds))
 
+    def flood(self, nbytes: int | None = None) -> None:
+        with self._lock:
+            self._floods.append(nbytes)
+
+    def lie(self, function: str, count: int = 1, **fields: Any) -> None:
+        with self._lock:
+            self._lies.append(Lie(function, count, fields))
+
+    def packed(self, data: bytes) -> None:
+        with self._lock:
+            self._packed.append(bytes(data))
+
     def clear(self) -> None:
         with self._lock:
             self._armed.clear()
+            self._lies.clear()
+            self._floods.clear()
+            self._packed.clear()
         self._node.model.update(msi_fault=None, clock_offset=0.0)
 
     def take(self, action: str) -> Fault | None:
@@ -74,3 +111,32 @@ class Faults:
                     self.fired.append((fault.kind, action))
                     return fault
         return None
+
+    # ------------------------------------------------ hooks of the host loop
+    def take_flood(self) -> tuple[bool, int | None]:
+        """(armed, nbytes) of the next flood (consumes it)."""
+        with self._lock:
+            if not self._floods:
+                return False, None
+            nbytes = self._floods.pop(0)
+            self.fired.append(("flood", "host-loop"))
+            return True, nbytes
+
+    def answer(self, model: HostModel, function: str, params: dict[str, Any], value: Any) -> Any:
+        """The value the node reports for ``function`` once the armed lies are applied."""
+        with self._lock:
+            data = self._packed.pop(0) if function == "Compress-HvrtItem" and self._packed else None
+            lie = next((x for x in self._lies if x.function == function), None)
+            if lie is not None:
+                lie.remaining -= 1
+                if lie.remaining <= 0:
+                    self._lies.remove(lie)
+                self.fired.append(("lie", function))
+        if data is not None:
+            target = model.path(str(params["destination"]))
+            target.write_bytes(data)
+            value = {**value, "length": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+            self.fired.append(("packed", function))
+        if lie is not None and isinstance(value, dict):
+            value = {**value, **lie.fields}
+        return value

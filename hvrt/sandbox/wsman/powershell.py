@@ -23,13 +23,16 @@ import base64
 import binascii
 import json
 import re
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hvrt.sandbox.wsman import fn_files, fn_hyperv
 from hvrt.sandbox.wsman.cmdline import split_argv
 from hvrt.sandbox.wsman.fn_files import FunctionError
 from hvrt.sandbox.wsman.host import HostModel
 from hvrt.sandbox.wsman.shell import Process
+
+if TYPE_CHECKING:
+    from hvrt.sandbox.wsman.faults import Faults
 
 HOST_LOOP_MARKER = "# hvrt:host-loop"
 RESPONSE_PREFIX = "#HVRT# "
@@ -41,6 +44,7 @@ _IMPLEMENTED: dict[str, Any] = {**fn_hyperv.FUNCTIONS}
 class Node(Protocol):
     model: HostModel
     user: str
+    faults: Faults
 
     def request_reboot(self, delay: float) -> None: ...
 
@@ -102,7 +106,7 @@ def handle_request(node: Node, module: ModuleState, proc: Process, line: bytes) 
         if name == "__module":
             value = _load_module(node, module, params)
         else:
-            value = call_function(node, module, proc, name, params)
+            value = node.faults.answer(node.model, name, params, call_function(node, module, proc, name, params))
         response = {"id": request_id, "ok": True, "value": value}
     except FunctionError as exc:
         response = {"id": request_id, "ok": False, "error": {"message": str(exc), "category": exc.category}}
@@ -136,7 +140,21 @@ def host_loop(node: Node, proc: Process) -> int:
             return 0
         if not line.strip():
             continue
+        armed, nbytes = node.faults.take_flood()
+        if armed:
+            _flood(proc, nbytes)
         proc.write("stdout", (handle_request(node, module, proc, line.strip()) + "\r\n").encode("ascii"))
+
+
+def _flood(proc: Process, nbytes: int | None) -> None:
+    """Output without a line end (``None``: until stopped), never more than 1 MiB pending."""
+    block = b"A" * 65536
+    sent = 0
+    while nbytes is None or sent < nbytes:
+        proc.wait_pending_below(1 << 20)
+        piece = block if nbytes is None else block[:nbytes - sent]
+        proc.write("stdout", piece)
+        sent += len(piece)
 
 
 # ------------------------------------------------------------------ one-shot scripts

@@ -92,6 +92,16 @@ class Process:
                 self._cond.wait(left)
         raise Terminated()
 
+    def wait_pending_below(self, limit: int) -> None:
+        """Wait until the client has taken the output down to under ``limit`` bytes."""
+        with self._cond:
+            while sum(len(data) for _, data in self._out) >= limit:
+                if self.terminated or self.interrupted:
+                    raise Terminated()
+                self._cond.wait(0.5)
+            if self.terminated or self.interrupted:
+                raise Terminated()
+
     def check(self) -> None:
         if self.terminated or self.interrupted:
             raise Terminated()
@@ -140,6 +150,7 @@ class Process:
                     chunks.append((stream, data))
                 size += len(data)
             done = not self._out and self.exit_code is not None
+            self._cond.notify_all()  # a program pacing its output may go on
             return chunks, done, self.exit_code if done else None
 
 

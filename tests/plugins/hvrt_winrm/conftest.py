@@ -6,7 +6,7 @@ knows the secrets, exactly as the engine hands them to hooks.
 """
 from __future__ import annotations
 
-import faulthandler
+import importlib.util
 import logging
 import secrets
 from collections.abc import Callable, Iterator
@@ -24,20 +24,10 @@ from hvrt.redact import Redactor
 from hvrt.results import ScenarioResult
 from hvrt.sandbox.wsman import SimulatedNode, make_installer
 
-TEST_TIME_LIMIT = 120
-
-
-@pytest.fixture(autouse=True)
-def _bounded_time():
-    """No test here may hang: past the limit the traceback is dumped and the run ends."""
-    faulthandler.dump_traceback_later(TEST_TIME_LIMIT, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
-
-
-@pytest.fixture(scope="session")
-def node_password() -> str:
-    return "Node-" + secrets.token_urlsafe(12) + "!$%"
+_spec = importlib.util.spec_from_file_location("hvrt_tests_simnode", Path(__file__).parents[2] / "simnode.py")
+simnode = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(simnode)  # type: ignore[union-attr]
+_bounded_time, node_password = simnode._bounded_time, simnode.node_password
 
 
 @pytest.fixture(scope="session")
@@ -47,13 +37,9 @@ def release_password() -> str:
 
 @pytest.fixture(scope="session")
 def sim_nodes(tmp_path_factory: pytest.TempPathFactory, node_password: str) -> Iterator[dict[str, SimulatedNode]]:
-    nodes = {}
-    for i, name in enumerate(("hv-01", "hv-02"), start=21):
-        state = Path(tmp_path_factory.mktemp(f"node-{name}"))
-        nodes[name] = SimulatedNode(name, f"127.0.0.{i}", 0, state, users={"Administrator": node_password}).start()
-    yield nodes
-    for node in nodes.values():
-        node.stop()
+    specs = {"hv-01": ("127.0.0.21", {}), "hv-02": ("127.0.0.22", {})}
+    with simnode.simulated_nodes(tmp_path_factory, node_password, specs) as nodes:
+        yield nodes
 
 
 def host_for(node: SimulatedNode, password: str, name: str | None = None, **options: Any) -> Host:

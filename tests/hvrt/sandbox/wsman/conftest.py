@@ -1,8 +1,7 @@
 """Simulated nodes shared by the sandbox tests (one HTTPS and one HTTP node per session)."""
 from __future__ import annotations
 
-import faulthandler
-import secrets
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,32 +9,20 @@ import pytest
 
 from hvrt.sandbox.wsman import SimulatedNode
 
-TEST_TIME_LIMIT = 120
-
-
-@pytest.fixture(autouse=True)
-def _bounded_time():
-    """No test here may hang: past the limit the traceback is dumped and the run ends."""
-    faulthandler.dump_traceback_later(TEST_TIME_LIMIT, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
-
-
-@pytest.fixture(scope="session")
-def node_password() -> str:
-    return "Pw-" + secrets.token_urlsafe(12) + "!#%"
+_spec = importlib.util.spec_from_file_location("hvrt_tests_simnode", Path(__file__).parents[3] / "simnode.py")
+simnode = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(simnode)  # type: ignore[union-attr]
+_bounded_time, node_password = simnode._bounded_time, simnode.node_password
 
 
 @pytest.fixture(scope="session")
 def https_node(tmp_path_factory: pytest.TempPathFactory, node_password: str) -> Iterator[SimulatedNode]:
-    state = Path(tmp_path_factory.mktemp("wsman-https"))
-    with SimulatedNode("hv-sim-1", "127.0.0.11", 0, state, users={"Administrator": node_password}) as node:
-        yield node
+    with simnode.simulated_nodes(tmp_path_factory, node_password, {"hv-sim-1": ("127.0.0.11", {})}) as nodes:
+        yield nodes["hv-sim-1"]
 
 
 @pytest.fixture(scope="session")
 def http_node(tmp_path_factory: pytest.TempPathFactory, node_password: str) -> Iterator[SimulatedNode]:
-    state = Path(tmp_path_factory.mktemp("wsman-http"))
-    with SimulatedNode("hv-sim-2", "127.0.0.12", 0, state, https=False,
-                       users={"Administrator": node_password}) as node:
-        yield node
+    specs = {"hv-sim-2": ("127.0.0.12", {"https": False})}
+    with simnode.simulated_nodes(tmp_path_factory, node_password, specs) as nodes:
+        yield nodes["hv-sim-2"]
