@@ -263,7 +263,8 @@ def render_reports(run_dir: Path, *, plugins: Iterable[str] | None = None,
                    redactor: Redactor | None = None) -> RunSummary:
     """Rebuild every report of a run folder from its JSON files, as the end of
     ``hvrt run`` does: ``hvrt_report_run`` of the run's plugins (those ``run.json``
-    names, else every installed one) with the published summary. Touches no host."""
+    names, else every installed one) with the published summary. A run that ended
+    before writing ``summary.json`` gets it now. Touches no host."""
     run_dir = Path(run_dir)
     summary = load_run(run_dir)
     try:
@@ -277,6 +278,9 @@ def render_reports(run_dir: Path, *, plugins: Iterable[str] | None = None,
     store = ResultsStore(run_dir, redactor)
     run = RunContext(config=config, pm=pm, run_id=summary.run_id, run_dir=run_dir,
                      redactor=store.redactor, results=store)
-    published = store.published_summary(summary)
+    if (run_dir / SUMMARY_JSON).is_file():
+        published = store.published_summary(summary)
+    else:  # a run that crashed before its end: its summary is written now, once
+        published = store.write_summary(summary)
     pm.hook.hvrt_report_run(run=run, summary=published)
     return published
