@@ -216,7 +216,7 @@ class OutputCapture:
             end = buf.find(b"\n")
             if end >= 0:
                 piece, cut = buf[:end], end + 1
-            elif len(buf) >= self.limits.line:
+            elif len(buf) > self.limits.line:  # one byte more shows the piece is not a whole line
                 piece, cut = buf[:self.limits.line], self.limits.line  # the decoder joins split characters
             else:
                 return

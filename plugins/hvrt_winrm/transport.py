@@ -111,7 +111,7 @@ class WinRMTransport(Transport):
     fails with :class:`~hvrt.errors.TransportError` and the shell is reset.
     """
 
-    max_response: int = 64 * 1024 * 1024
+    max_response: int = 32 * 1024 * 1024
 
     def __init__(
         self,

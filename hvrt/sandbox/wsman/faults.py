@@ -16,7 +16,7 @@ A hostile node, for the client's limits:
 * ``flood(nbytes)`` - the host loop's next answer is preceded by ``nbytes`` of output
   without a line end (``None``: endless, until the command is stopped), paced so the
   node itself holds at most about 1 MiB of it;
-* ``lie(function, count, **fields)`` - the next ``count`` answers of a module function
+* ``lie(function, times, **fields)`` - the next ``times`` answers of a module function
   report ``fields`` instead of the real values (a length of 10**15, a chunk too big);
 * ``packed(data)`` - the next ``Compress-HvrtItem`` leaves ``data`` as the packed file
   (a gzip bomb, a zip with hostile entry names) and reports its real length and SHA-256.
@@ -84,9 +84,9 @@ class Faults:
         with self._lock:
             self._floods.append(nbytes)
 
-    def lie(self, function: str, count: int = 1, **fields: Any) -> None:
+    def lie(self, function: str, times: int = 1, **fields: Any) -> None:
         with self._lock:
-            self._lies.append(Lie(function, count, fields))
+            self._lies.append(Lie(function, times, fields))
 
     def packed(self, data: bytes) -> None:
         with self._lock:
