@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hvrt.config.model import Source
-from hvrt.config.values import one_line
+from hvrt.config.values import REFERENCE, one_line
 from hvrt.config.yamlsrc import LList, LMap, Meta
 from hvrt.errors import ConfigError, ConfigErrors
 
@@ -115,6 +115,9 @@ def scalar_str(value: Any, meta: Meta, p: Problems, *, multiline: bool = False) 
         p.error(f"expected a string, got {type_name(value)}", meta.source, meta.path)
         return None
     problem = None if multiline else one_line(value)
+    if problem is None and REFERENCE.search(value):
+        problem = ("a ${env:...} or ${file:...} reference is read only in password:, settings: "
+                   "and the tool blocks of hosts")
     if problem is not None:
         p.error(problem, meta.source, meta.path)
         return None

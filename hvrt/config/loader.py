@@ -148,8 +148,9 @@ def _settings(tree: LMap, p: Problems, store: SecretStore, schemas: Schemas) -> 
         if block is not None:
             validate(block, body, block_meta, p)
             continue
+        if body is not None and as_map(body, block_meta, p) is None:
+            continue  # a settings block is a mapping, whoever reads it
         if name in schemas.plugins:
-            as_map(body, block_meta, p)
             continue
         known = sorted({*schemas.settings, *schemas.plugins})
         hint = did_you_mean(name, known)

@@ -115,7 +115,8 @@ def _expand_entry(m: LMap, p: Problems) -> list[RawProfile]:
     seen: dict[str, str] = {}
     for combo in itertools.product(*axes.values()):
         chosen = dict(zip(axes, combo, strict=True))
-        hit = [i for i, ex in enumerate(excludes) if all(chosen[a].matches(v, vm) for a, (v, vm) in ex.items())]
+        hit = [i for i, ex in enumerate(excludes)
+               if all(a in chosen and chosen[a].matches(v, vm) for a, (v, vm) in ex.items())]
         for i in hit:
             used[i] = True
         if hit:

@@ -28,8 +28,7 @@ from typing import Any
 
 from hvrt.config.check import Problems, as_map, check_keys, did_you_mean, type_name
 from hvrt.config.model import Secret, Source
-from hvrt.config.secrets import REFERENCE
-from hvrt.config.values import NUMBER_RULES, RULES, one_line
+from hvrt.config.values import NUMBER_RULES, REFERENCE, RULES, one_line
 from hvrt.config.yamlsrc import LList, LMap, Meta, from_plain, join
 
 TYPES = ("string", "integer", "number", "boolean", "setting", "list", "mapping", "block", "any")

@@ -11,16 +11,14 @@ text), still registered as a secret so every output masks it.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from hvrt.config.check import Problems, type_name
 from hvrt.config.model import Secret
+from hvrt.config.values import REFERENCE
 from hvrt.config.yamlsrc import LList, LMap, Meta
-
-REFERENCE = re.compile(r"\$\{(env|file):([^}]*)\}")
 
 
 class SecretStore:

@@ -30,8 +30,10 @@ HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _DNS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _SCP_LIKE = re.compile(r"(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+:(?!//)[^\s]+")
-# C0 controls except TAB, DEL, and what Python's str.splitlines() also breaks on
-_BREAKS = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+# C0 and C1 controls except TAB, DEL, and what Python's str.splitlines() also breaks on
+_BREAKS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+REFERENCE = re.compile(r"\$\{(env|file):([^}]*)\}")
+"""A credential reference, ``${env:NAME}`` or ``${file:PATH}`` (see :mod:`hvrt.config.secrets`)."""
 _REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 Rule = Callable[[Any], "str | None"]
@@ -97,6 +99,8 @@ def path(text: str) -> str | None:
         return "is empty; give a path"
     if text.startswith("-"):
         return "must not start with '-' (a command would read it as an option)"
+    if text != text.strip():
+        return "starts or ends with white space"
     return one_line(text)
 
 

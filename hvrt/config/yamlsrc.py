@@ -23,9 +23,11 @@ from typing import Any
 import yaml
 
 from hvrt.config.model import Source
+from hvrt.config.values import one_line
 from hvrt.errors import ConfigError
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")
 MAX_BYTES = 4 * 1024 * 1024
 """The largest config file read (a real one is a few kilobytes)."""
 MAX_DEPTH = 64
@@ -158,10 +160,14 @@ class _BoundedLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        nested = isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent))
+        if not nested:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                src = source_of(self.peek_event().start_mark, self._file)
+                src = source_of(event.start_mark, self._file)
                 raise ConfigError(f"mappings and lists are nested deeper than {MAX_DEPTH} levels",
                                   file=self._file, line=src.line, column=src.column)
             return super().compose_node(parent, index)  # type: ignore[no-any-return]
@@ -220,6 +226,8 @@ class _Builder:
         return ConfigError(message, file=self.file, line=src.line, column=src.column, key=path or None)
 
     def build(self, node: yaml.Node, path: str) -> Any:
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in PLAIN_TAGS:
+            raise self.error(node, path, f"the YAML tag {node.tag!r} is not supported; write plain values")
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -263,8 +271,9 @@ class _Builder:
             if key_value is None:
                 raise self.error(key_node, path, "empty key")
             key = key_node.value if not isinstance(key_value, str) else key_value
-            if any(c in key for c in "\x00\r\n"):
-                raise self.error(key_node, path, "a key must be one line of text (no CR, LF or NUL)")
+            if one_line(key) is not None:
+                raise self.error(key_node, path, "a key must be one line of text (no CR, LF, NUL or other "
+                                 "control character)")
             if isinstance(key_value, bool):
                 key = str(key_value).lower()
             key_path = join(path, key)

@@ -36,7 +36,7 @@ FIELDS = (
     Field("health_timeout", "number", rule="timeout", default=600.0,
           doc="seconds to wait for every node to be in service"),
     Field("health_interval", "number", rule="timeout", default=10.0, doc="seconds between health polls"),
-    Field("min_free_disk_mb", "integer", default=20480, minimum=0, maximum=100_000_000,
+    Field("min_free_disk_mb", "integer", default=20480, minimum=0,
           doc="free disk under DEST the pre-flight check requires"),
     Field("username", default="admin", pattern=r"[^\s].*", pattern_doc="a user name", doc="cloud admin user"),
     Field("project", default="admin", pattern=r"[^\s].*", pattern_doc="a project name", doc="cloud admin project"),

@@ -54,7 +54,7 @@ SETTINGS = Block("settings", "winrm", (
     *HOST_FIELDS,
     Field("max_clock_skew", "number", default=300.0, minimum=1, maximum=3600,
           doc="seconds a node's clock may differ from the runner's"),
-    Field("min_free_disk_gb", "number", default=20.0, minimum=0, maximum=1_000_000,
+    Field("min_free_disk_gb", "number", default=20.0, minimum=0,
           doc="free disk a node needs"),
 ), doc="the WinRM configurator and pre-flight checks")
 
