@@ -27,7 +27,6 @@ packets' lengths and checksums.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
@@ -38,6 +37,7 @@ import subunit
 import testtools
 
 from hvrt.results import TestCase, TestStatus
+from hvrt.results.testid import split_test_id
 
 if TYPE_CHECKING:
     from hvrt.redact import Redactor
@@ -56,7 +56,6 @@ STATUS_MAP: dict[str, TestStatus] = {
 _FINAL = frozenset(STATUS_MAP)
 _FIRST_ATTACHMENTS = ("traceback",)
 _NOT_DETAILS = frozenset({"reason"})
-_FIXTURE_RE = re.compile(r"^(?P<fixture>\w+) \((?P<cls>[^()]+)\)$")
 _PASSING = frozenset({TestStatus.PASSED, TestStatus.XFAIL})
 _FAILING = frozenset({TestStatus.FAILED, TestStatus.ERROR, TestStatus.UXSUCCESS})
 
@@ -232,22 +231,6 @@ def _merge_one(tries: list[TestCase]) -> TestCase:
         id=last.id, status=status, duration=round(sum(t.duration for t in tries), 6),
         attempts=attempts, details=details, reason=reason,
     )
-
-
-def split_test_id(test_id: str) -> tuple[str, str]:
-    """``(classname, name)`` of a test id, understanding class fixture entries.
-
-    ``pkg.mod.Class.test_x[id-1,smoke]`` -> ``("pkg.mod.Class", "test_x[id-1,smoke]")``;
-    ``setUpClass (pkg.mod.Class)`` -> ``("pkg.mod.Class", "setUpClass")``.
-    """
-    fixture = _FIXTURE_RE.match(test_id)
-    if fixture:
-        return fixture.group("cls"), fixture.group("fixture")
-    base, bracket, tags = test_id.partition("[")
-    if "." not in base:
-        return "", test_id
-    cls, _, short = base.rpartition(".")
-    return cls, f"{short}{bracket}{tags}"
 
 
 # --- redaction ------------------------------------------------------------------

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from xml.sax.saxutils import escape, quoteattr
 
 from hvrt.results import ScenarioResult, ScenarioStatus, TestCase, TestStatus
-from hvrt.subunit import split_test_id
+from hvrt.results.testid import split_test_id
 
 # characters XML 1.0 forbids even when escaped
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
