@@ -11,8 +11,15 @@ Commands are argument vectors: every element, every ``env`` value and ``cwd`` ar
 quoted with :func:`shlex.quote` before the remote POSIX shell sees them. The remote
 shell prints its process id first and then ``exec``s the command, so a command past
 its timeout (or running when the transport closes) is killed with its whole process
-group. Output reaches ``on_output`` line by line while the command runs. A dropped
-connection fails the command that was running on it; the next call reconnects.
+group. Output reaches ``on_output`` line by line while the command runs, within the
+transport's :class:`~hvrt.transport.output.OutputLimits`. A dropped connection fails
+the command that was running on it; the next call reconnects.
+
+``get`` walks SFTP by the rules of :mod:`hvrt.transport.download`: folders are
+listed a bounded number of entries at a time (a listing that goes on past
+:attr:`~hvrt.transport.download.DownloadLimits.entries` stops the download), entries
+are judged by ``lstat`` so links are skipped, and each file is read with a bounded
+number of requests in flight.
 """
 from __future__ import annotations
 

@@ -8,6 +8,12 @@ and no process start per call. Parameters travel as base64 JSON data, never as
 script text. Transient faults (connection reset, HTTP 5xx, lost shell) reset the
 shell and retry with backoff; every call has a deadline and a node that stays
 unreachable becomes :class:`hvrt.errors.TransportError` naming the node and the step.
+
+Nothing the node sends is unbounded: one answer line is at most
+:attr:`WinRMTransport.max_response` bytes (an endless line fails the call and resets
+the shell), a command's output is kept within the transport's
+:class:`~hvrt.transport.output.OutputLimits`, and downloads follow
+:mod:`hvrt_winrm.files`.
 """
 from __future__ import annotations
 
