@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hvrt.config.model import Source
-from hvrt.config.values import REFERENCE, one_line
+from hvrt.config.values import REFERENCE, number_text, one_line
 from hvrt.config.yamlsrc import LList, LMap, Meta
 from hvrt.errors import ConfigError, ConfigErrors
 
@@ -186,10 +186,10 @@ def read_number(m: LMap, key: str, p: Problems, default: float | None, *,
         p.error(f"must be a finite number, got {meta.raw or value}", meta.source, meta.path)
         return default
     if above is not None and value <= above:
-        p.error(f"must be greater than {above:g}, got {value:g}", meta.source, meta.path)
+        p.error(f"must be greater than {above:g}, got {number_text(value)}", meta.source, meta.path)
         return default
     if maximum is not None and value > maximum:
-        p.error(f"must be at most {maximum:g}, got {value:g}", meta.source, meta.path)
+        p.error(f"must be at most {maximum:g}, got {number_text(value)}", meta.source, meta.path)
         return default
     return float(value)
 

@@ -43,7 +43,7 @@ from hvrt.config.model import (
     Profile,
     TempestSuite,
 )
-from hvrt.config.values import MAX_CONCURRENCY, MAX_TIMEOUT, RULES, address, path, profile_name
+from hvrt.config.values import MAX_CONCURRENCY, RULES, address, path, profile_name, timeout
 from hvrt.config.yamlsrc import LMap, Meta
 
 FREE: dict[str, Any] = {}
@@ -270,7 +270,11 @@ def read_timeouts(m: LMap, key: str, p: Problems) -> dict[str, float]:
     out = {}
     for stage in sub:
         if stage in STAGE_NAMES:
-            seconds = read_number(sub, stage, p, None, above=0, maximum=MAX_TIMEOUT)
-            if seconds is not None:
+            seconds = read_number(sub, stage, p, None)
+            problem = timeout(seconds) if seconds is not None else None
+            if problem is not None:
+                meta = sub.meta_of(stage)
+                p.error(problem, meta.source, meta.path)
+            elif seconds is not None:
                 out[stage] = seconds
     return out

@@ -28,7 +28,7 @@ from typing import Any
 
 from hvrt.config.check import Problems, as_map, check_keys, did_you_mean, type_name
 from hvrt.config.model import Secret, Source
-from hvrt.config.values import NUMBER_RULES, REFERENCE, RULES, one_line
+from hvrt.config.values import NUMBER_RULES, REFERENCE, RULES, number_text, one_line
 from hvrt.config.yamlsrc import LList, LMap, Meta, from_plain, join
 
 TYPES = ("string", "integer", "number", "boolean", "setting", "list", "mapping", "block", "any")
@@ -207,7 +207,8 @@ def _check_above(fields: tuple[Field, ...], f: Field, tree: LMap, p: Problems) -
         return
     key = f.name if tree.get(f.name) is not None else f.above
     meta = tree.meta_of(key)
-    p.error(f"{f.name} ({mine:g}) must be greater than {f.above} ({theirs:g})", meta.source, meta.path)
+    p.error(f"{f.name} ({number_text(mine)}) must be greater than {f.above} ({number_text(theirs)})",
+            meta.source, meta.path)
 
 
 def _check_requires(block: Block, need: Requires, tree: LMap, p: Problems) -> None:
@@ -321,7 +322,7 @@ def _check_number(f: Field, value: Any, meta: Meta, p: Problems) -> bool:
     elif f.rule in NUMBER_RULES:
         problem = RULES[f.rule](value)
     elif (f.minimum is not None and value < f.minimum) or (f.maximum is not None and value > f.maximum):
-        problem = f"must be {_bounds(f.minimum, f.maximum)}, got {value:g}"
+        problem = f"must be {_bounds(f.minimum, f.maximum)}, got {number_text(value)}"
     if problem is not None:
         p.error(problem, meta.source, meta.path)
         return False

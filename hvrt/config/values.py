@@ -192,10 +192,15 @@ def timeout(value: float) -> str | None:
     if bad is not None:
         return bad
     if value <= 0:
-        return f"must be greater than 0, got {value:g}"
+        return f"must be greater than 0, got {number_text(value)}"
     if value > MAX_TIMEOUT:
-        return f"must be at most {MAX_TIMEOUT:g} seconds (7 days), got {value:g}"
+        return f"must be at most {MAX_TIMEOUT:g} seconds (7 days), got {number_text(value)}"
     return None
+
+
+def number_text(value: float) -> str:
+    """A number as a person writes it: ``999999999``, ``1.5``, ``1e+30``."""
+    return format(value, ".15g")
 
 
 def _url_rule(*schemes: str, local_paths: bool = False, scp_like: bool = False) -> Rule:
