@@ -190,7 +190,7 @@ class OutputCapture:
     def _emit_lines(self, stream: _Stream) -> None:
         buf = stream.line
         while True:
-            end = buf.find(b"\n")
+            end = buf.find(b"\n", 0, self.limits.line + 1)
             if end >= 0:
                 piece, cut = buf[:end], end + 1
             elif len(buf) > self.limits.line:  # one byte more shows the piece is not a whole line
@@ -198,7 +198,7 @@ class OutputCapture:
             else:
                 return
             del buf[:cut]
-            self._emit(stream, bytes(piece))
+            self._emit(stream, bytes(piece), final=end >= 0)
 
     def _emit(self, stream: _Stream, piece: bytes, final: bool = False) -> None:
         assert self.on_output is not None
