@@ -63,9 +63,9 @@ class Secret:
 class Host:
     """A machine of the lab: a DevStack controller or a Hyper-V compute node.
 
-    ``options`` holds the settings of the host's transport and configurator
-    (``winrm:``, ``ssh:``, ``salt:``, ``puppet:`` blocks), validated by the plugin
-    that uses them.
+    ``options`` holds the host's tool blocks (``winrm:``, ``ssh:``, ``salt:``, ...),
+    checked when the config loads against the blocks plugins declare
+    (:mod:`hvrt.config.schema`); a plugin reads its own with ``read_block``.
     """
 
     name: str
@@ -257,7 +257,8 @@ class Config:
         return {**self.controllers, **self.nodes}
 
     def plugin_settings(self, plugin: str) -> dict[str, Any]:
-        """The ``settings: <plugin>:`` block for one plugin (empty when absent)."""
+        """The ``settings: <plugin>:`` block for one plugin (empty when absent), as written:
+        checked against the plugin's declaration, references already resolved to strings."""
         return dict(self.settings.get(plugin) or {})
 
     def scenario_profiles(self) -> list[Profile]:

@@ -52,7 +52,7 @@ FIELDS = (
     Field("post_config", "mapping", key_pattern=r"[^\s\[\]|]+",
           item=Field("", "mapping", key_pattern=INI_SECTION,
                      item=Field("", "mapping", key_pattern=INI_KEY, item=Field("", "setting"))),
-          doc="[[post-config|FILE]] sections: file -> section -> key -> value"),
+          doc="local.conf post-config sections: file -> section -> key -> value"),
 )
 SETTINGS = Block("settings", "devstack", FIELDS, doc="the DevStack deployer")
 CONTROLLER = Block("controller", "devstack", FIELDS,
