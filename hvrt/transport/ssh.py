@@ -379,7 +379,7 @@ class SSHTransport(Transport):
         try:
             with self._sftp(limit) as sftp:
                 return download.fetch(_SFTPSource(sftp), remote, Path(local), dest)
-        except (OSError, EOFError, UnicodeError, paramiko.SSHException) as exc:
+        except (OSError, EOFError, UnicodeError, paramiko.SSHException, paramiko.SFTPError) as exc:
             raise TransportError(f"download of {remote} failed: {exc or type(exc).__name__}",
                                  host=self.host_name) from None
 
