@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hvrt.config.model import Config, Host, Profile, Scenario, Secret
-from hvrt.errors import InfrastructureError
+from hvrt.errors import ConfigError, InfrastructureError
 from hvrt.redact import Redactor
 from hvrt.results import ScenarioResult
 from hvrt.results.layout import DIR_MODE, FILE_MODE
@@ -37,6 +37,22 @@ class RunOptions:
     dry_run: bool = False
     resume: bool = False
     json: bool = False
+    preflight: bool = True
+    """Check every host of the run before the first scenario starts (``--no-preflight``)."""
+    skip_unhealthy: bool = False
+    """Leave hosts that fail pre-flight out instead of stopping the run."""
+    preflight_timeout: float = 60.0
+    """Seconds one host's pre-flight checks may take."""
+    stages: tuple[str, ...] | None = None
+    """The stages to run (``--stages``, ``--from``); None runs them all. plan, collect,
+    report and teardown run whatever is selected."""
+    rerun_failed: Path | None = None
+    """A run folder whose failed and errored tests this run runs again."""
+    reuse_deployment: bool = False
+    """Test the cloud an earlier run deployed: configure and deploy are skipped."""
+    deployment_from: Path | None = None
+    """The run folder whose recorded deployment is reused (default: the one of
+    ``rerun_failed``, else the latest run of the release that recorded one)."""
     file_mode: int = FILE_MODE
     dir_mode: int = DIR_MODE
     """Permission bits of the published results tree."""
@@ -60,6 +76,10 @@ class RunContext:
     """Per-plugin scratch space for the whole run, keyed by plugin name."""
     results: ResultsStore = None  # type: ignore[assignment]
     """The writer of the run folder (made from ``run_dir`` and ``redactor`` when not given)."""
+    rerun: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """scenario -> the test ids to run instead of its whole suite (``--rerun-failed``)."""
+    deployments: dict[str, Deployment] = field(default_factory=dict)
+    """scenario -> the already deployed cloud it tests (``--reuse-deployment``)."""
 
     def __post_init__(self) -> None:
         if self.results is None:
@@ -89,6 +109,25 @@ class Deployment:
     workdir: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def to_record(self) -> dict[str, Any]:
+        """What a later run needs to test this cloud again (``facts["deployment"]`` of
+        the scenario's result): everything but the password, which comes from the config."""
+        return {"controller": self.controller, "auth_url": self.auth_url, "username": self.username,
+                "project": self.project, "tempest_conf": self.tempest_conf,
+                "tempest_command": list(self.tempest_command), "workdir": self.workdir,
+                "extra": dict(self.extra)}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], password: Secret | None) -> Deployment:
+        """The deployment a recorded :meth:`to_record` describes, with the config's password."""
+        if password is None:
+            raise ConfigError("release.password is needed to test a deployed cloud again", key="release.password")
+        return cls(controller=str(record["controller"]), auth_url=str(record.get("auth_url") or ""),
+                   username=str(record.get("username") or "admin"), password=password,
+                   project=str(record.get("project") or "admin"), tempest_conf=record.get("tempest_conf"),
+                   tempest_command=tuple(record.get("tempest_command") or ("tempest",)),
+                   workdir=record.get("workdir"), extra=dict(record.get("extra") or {}))
+
 
 @dataclass
 class ScenarioContext:
@@ -104,6 +143,9 @@ class ScenarioContext:
     deployment: Deployment | None = None
     stage: str = "plan"
     stage_deadline: float | None = None
+    only_tests: tuple[str, ...] | None = None
+    """The test ids to run instead of the whole suite (a ``--rerun-failed`` run); a
+    fixture entry such as ``setUpClass (pkg.Class)`` stands for every test of its class."""
     state: dict[str, Any] = field(default_factory=dict)
     """Per-plugin scratch space for this scenario, keyed by plugin name."""
     _transports: dict[str, Transport] = field(default_factory=dict)

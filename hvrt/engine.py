@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -23,8 +23,8 @@ from hvrt.redact import RedactingFilter, mask_mapping
 from hvrt.results import ScenarioResult, ScenarioStatus
 from hvrt.results.journal import Journal
 from hvrt.results.layout import HVRT_LOG
-from hvrt.scheduler import Lease, LeasePool, Scheduler
-from hvrt.stages import ALWAYS_RUN, DEFAULT_TIMEOUTS, STAGES
+from hvrt.scheduler import Lease, LeasePool, Scheduler, can_ever_run
+from hvrt.stages import ALWAYS_RUN, DEFAULT_TIMEOUTS, STAGES, runs_stage
 
 ProgressCallback = Callable[[str, str, str], None]
 """``callback(scenario, event, detail)``: event is "start", "stage", "end"."""
@@ -50,15 +50,26 @@ class Engine:
 
     # ------------------------------------------------------------------ scheduling
 
-    def run_all(self, scenarios: Sequence[Scenario], estimate: Callable[[Scenario], float] | None = None) -> list[ScenarioResult]:
-        pool = LeasePool([*self.run.config.nodes, *self.run.config.controllers])
+    def run_all(self, scenarios: Sequence[Scenario], estimate: Callable[[Scenario], float] | None = None,
+                unhealthy: Mapping[str, str] | None = None) -> list[ScenarioResult]:
+        """Run ``scenarios``; hosts in ``unhealthy`` (host -> why) are never leased, and a
+        scenario that cannot run without them is skipped with that reason."""
+        unhealthy = dict(unhealthy or {})
+        hosts = [h for h in [*self.run.config.nodes, *self.run.config.controllers] if h not in unhealthy]
+        pool = LeasePool(hosts)
         scheduler = Scheduler(
             scenarios, pool, self._work, jobs=self.run.options.jobs,
             estimate=estimate or (lambda _s: 1.0),
         )
         for sc in scheduler.unschedulable:
-            result = ScenarioResult(sc.name, ScenarioStatus.ERROR, profile=_profile_dict(sc))
-            result.error = "the lab has too few matching nodes or no controller for this scenario"
+            if can_ever_run(sc):
+                result = ScenarioResult(sc.name, ScenarioStatus.SKIPPED, profile=_profile_dict(sc))
+                bad = [h for h in (*sc.candidate_nodes, *sc.candidate_controllers) if h in unhealthy]
+                result.error = "skipped: too few healthy hosts; " + "; ".join(
+                    f"{h} failed pre-flight: {unhealthy[h]}" for h in bad)
+            else:
+                result = ScenarioResult(sc.name, ScenarioStatus.ERROR, profile=_profile_dict(sc))
+                result.error = "the lab has too few matching nodes or no controller for this scenario"
             self._finish(sc, result)
         self._scheduler = scheduler
         finished = threading.Event()
@@ -108,16 +119,27 @@ class Engine:
             nodes=[config.nodes[n] for n in lease.nodes],
             controller=config.controllers[lease.controller],
             dir=folder, result=result, log=log,
+            deployment=self.run.deployments.get(scenario.name),
+            only_tests=self.run.rerun.get(scenario.name),
         )
+        if ctx.deployment is not None:
+            result.facts["deployment"] = ctx.deployment.to_record()
+        if ctx.only_tests is not None:
+            result.facts["rerun"] = {"tests": list(ctx.only_tests)}
         with self._lock:
             self._contexts[scenario.name] = ctx
         self.journal.record("scenario_start", scenario=scenario.name, nodes=list(lease.nodes), controller=lease.controller)
         self.progress(scenario.name, "start", "")
         failure: BaseException | None = None
+        selected = self.run.options.stages
         try:
             for stage in STAGES:
                 if (failure is not None or self.run.cancel.is_set()) and stage not in ALWAYS_RUN:
                     result.stage(stage).status = "skipped"
+                    continue
+                if not runs_stage(selected, stage):
+                    result.stage(stage).status = "skipped"
+                    self.journal.record("stage_skipped", scenario=scenario.name, stage=stage, reason="not selected")
                     continue
                 if stage == "report":
                     result.status = _status(result, failure, self.run.cancel.is_set())

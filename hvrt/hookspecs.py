@@ -139,6 +139,24 @@ def hvrt_provision(ctx: ScenarioContext) -> list[dict[str, Any]] | None:
     """
 
 
+@hookspec
+def hvrt_preflight_host(host: Host, run: RunContext, transport: Transport, timeout: float) -> list[dict[str, Any]] | None:
+    """Called to check one lab host before it is used: by ``hvrt preflight``, for every
+    host of a run before its first scenario starts, and in each scenario's
+    ``provision`` stage for its leased hosts (:mod:`hvrt.preflight`).
+
+    :param host: the host; act only on hosts whose ``host.transport`` (or role) the
+        plugin knows, return None for the others.
+    :param run: the run context (config, redactor, cancel flag).
+    :param transport: the host's transport (opened by ``hvrt_open_transport``).
+    :param timeout: seconds all of this plugin's remote calls for the host may take.
+    :return: records ``{"host", "check", "ok", "detail", "fix"}``: ``ok`` False for a
+        failed check (``fix`` says what to do), None for a check not run because an
+        earlier one failed. Never raise for a failed check.
+    Fan-out: every plugin checks what it knows; the records are merged per host.
+    """
+
+
 # ----------------------------------------------------------------- configuration
 
 

@@ -2,15 +2,29 @@
 
 On a terminal: a live block with one line per running scenario (stage and elapsed
 time), redrawn every second, and a line per finished scenario above it. Elsewhere
-(CI logs, pipes): one plain line per event. Always on stderr, so ``--json`` output
-on stdout stays clean.
+(CI logs, pipes, ``TERM=dumb``): one plain line per event. ``hvrt run --no-progress``
+(or ``-q``) turns it off. Always on stderr, so ``--json`` output on stdout stays clean.
+Events: ``start``, ``stage``, ``end`` of a scenario, and ``preflight`` (the run's
+pre-flight, scenario ``""``: its text is printed as it is).
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from typing import TextIO
+
+
+def can_redraw(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
+    """True for a terminal that understands cursor movement (not ``TERM=dumb``)."""
+    env = os.environ if environ is None else environ
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return tty and env.get("TERM", "") not in ("dumb", "")
 
 
 def _clock(seconds: float) -> str:
@@ -20,9 +34,13 @@ def _clock(seconds: float) -> str:
 
 
 class Progress:
-    def __init__(self, stream: TextIO | None = None, *, live: bool | None = None, total: int = 0) -> None:
+    """``live`` None: redraw when :func:`can_redraw`; ``enabled`` False prints nothing."""
+
+    def __init__(self, stream: TextIO | None = None, *, live: bool | None = None, total: int = 0,
+                 enabled: bool = True) -> None:
         self.stream = stream or sys.stderr
-        self.live = self.stream.isatty() if live is None else live
+        self.enabled = enabled
+        self.live = enabled and (can_redraw(self.stream) if live is None else live)
         self.total = total
         self.done = 0
         self._running: dict[str, tuple[str, float, float]] = {}  # name -> (stage, t0, stage_t0)
@@ -32,8 +50,16 @@ class Progress:
         self._thread: threading.Thread | None = None
 
     def __call__(self, scenario: str, event: str, detail: str) -> None:
+        if not self.enabled:
+            return
         now = time.monotonic()
         with self._lock:
+            if event == "preflight":
+                if self.live:
+                    self._redraw(extra=detail)
+                else:
+                    print(detail, file=self.stream, flush=True)
+                return
             if event == "start":
                 self._running[scenario] = ("plan", now, now)
                 line = f"[{self.done}/{self.total}] {scenario}: started"

@@ -6,10 +6,15 @@ This is the Python API behind the CLI, ``hvrt.testing`` and the Salt extension::
     outcome.exit_code, outcome.run_dir, outcome.summary
 
 A run folder holds ``run.json`` (what was asked), ``journal.jsonl`` (what happened)
-and the results; ``RunRequest(resume_dir=...)`` continues it.
+and the results; ``RunRequest(resume_dir=...)`` continues it. Before the first
+scenario, every host of the run goes through pre-flight (:mod:`hvrt.preflight`): a
+failing host ends the run at once (exit 3, no scenario started) unless
+``RunOptions.skip_unhealthy`` leaves it out of the lease pool. ``--rerun-failed``,
+``--reuse-deployment`` and ``--stages`` plans come from :mod:`hvrt.rerun`.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -23,19 +28,22 @@ from typing import Any
 
 import pluggy
 
+from hvrt import rerun
 from hvrt.config import load_config, select_scenarios
 from hvrt.config.model import Config, Release, Scenario
-from hvrt.context import RunContext, RunOptions
+from hvrt.context import Deployment, RunContext, RunOptions
 from hvrt.engine import Engine, ProgressCallback
 from hvrt.errors import ExitCode, UsageError
 from hvrt.fsutil import ensure_dir
 from hvrt.plugins import available_entry_points, create_plugin_manager
+from hvrt.preflight import PreflightFailed, PreflightReport, hosts_for, run_preflight
 from hvrt.redact import RedactingFilter, Redactor
-from hvrt.results import RunSummary, ScenarioStatus
+from hvrt.results import RunSummary, ScenarioResult, ScenarioStatus
 from hvrt.results.journal import read_journal
 from hvrt.results.layout import HVRT_LOG, JOURNAL, SUMMARY_JSON, RunLayout
 from hvrt.results.reader import load_result_or_skipped, load_run, read_run_meta
-from hvrt.results.store import ResultsStore
+from hvrt.results.store import ResultsStore, dumps
+from hvrt.stages import needs_recorded_deployment
 
 log = logging.getLogger("hvrt.run")
 
@@ -60,6 +68,32 @@ class RunOutcome:
     summary: RunSummary
     run_dir: Path
     scenarios: list[Scenario]
+    preflight: PreflightReport | None = None
+    """The run's pre-flight (None when skipped)."""
+    error: PreflightFailed | None = None
+    """Why the run stopped before its first scenario (a host failed pre-flight)."""
+
+
+PREFLIGHT_JSON = "preflight.json"
+"""The run's pre-flight report, at the root of the run folder."""
+
+
+@dataclass
+class _Plan:
+    """What a run executes, beyond its scenarios (recorded in run.json for --resume)."""
+
+    scenarios: list[Scenario]
+    stages: tuple[str, ...] | None = None
+    rerun: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    deployments: dict[str, Deployment] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    """scenario -> the run folder its reused deployment comes from."""
+    rerun_of: str | None = None
+
+    def meta(self) -> dict[str, Any]:
+        return {"stages": list(self.stages) if self.stages is not None else None,
+                "rerun_of": self.rerun_of, "rerun_tests": {k: list(v) for k, v in self.rerun.items()},
+                "deployments_from": dict(self.sources)}
 
 
 def prepare(
@@ -115,34 +149,97 @@ def _resume_plan(request: RunRequest) -> tuple[Path, dict[str, Any]]:
         raise UsageError(f"--resume: {exc}") from None
 
 
+def _config_for(request: RunRequest, meta: dict[str, Any]) -> str | Path:
+    """An explicit config wins; else the one the earlier run (resume, rerun) used."""
+    if request.config_path in ("hvrt.yaml", None) and meta.get("config"):
+        return str(meta["config"])
+    return request.config_path or "hvrt.yaml"
+
+
+def _plan(request: RunRequest, config: Config, meta: dict[str, Any] | None) -> _Plan:
+    """Scenarios, stages, tests and deployments of a new run, or of a resumed one (``meta``)."""
+    opts = request.options
+    if meta is not None:  # resume: what run.json says was asked
+        plan = _Plan(select_scenarios(config, meta["scenarios"], all=False),
+                     tuple(meta["stages"]) if meta.get("stages") else None,
+                     {k: tuple(v) for k, v in (meta.get("rerun_tests") or {}).items()},
+                     rerun_of=meta.get("rerun_of"))
+        sources = {k: Path(v) for k, v in (meta.get("deployments_from") or {}).items()}
+    else:
+        sources = {}
+        plan = _Plan([], opts.stages)
+        if opts.rerun_failed is not None:
+            previous = Path(opts.rerun_failed)
+            plan.rerun = rerun.failed_tests(previous)
+            if request.profiles:
+                plan.rerun = {k: v for k, v in plan.rerun.items() if k in request.profiles}
+            if not plan.rerun:
+                raise UsageError(f"--rerun-failed: {previous} has no failed or errored test to run again")
+            plan.rerun_of = str(previous.resolve())
+            plan.scenarios = select_scenarios(config, list(plan.rerun), all=False)
+        else:
+            plan.scenarios = select_scenarios(config, list(request.profiles), all=request.all)
+        if opts.reuse_deployment or needs_recorded_deployment(plan.stages):
+            source = opts.deployment_from or opts.rerun_failed
+            for sc in plan.scenarios:
+                found = rerun.find_deployment(sc.name, source=source, results=Path(request.results),
+                                              release=config.release.name)
+                sources[sc.name] = str(found.run_dir.resolve())
+    if sources:
+        plan.stages = rerun.without_reused(plan.stages)
+        pinned = []
+        for sc in plan.scenarios:
+            if sc.name not in sources:
+                pinned.append(sc)
+                continue
+            found = rerun.find_deployment(sc.name, source=Path(sources[sc.name]), results=Path(request.results),
+                                          release=config.release.name)
+            plan.deployments[sc.name] = Deployment.from_record(found.record, config.release.password)
+            plan.sources[sc.name] = sources[sc.name]
+            pinned.append(rerun.pinned(config, sc, found))
+        plan.scenarios = pinned
+    return plan
+
+
 def execute(request: RunRequest, progress: ProgressCallback | None = None) -> RunOutcome:
-    """Run (or resume) the scenarios of ``request``; never raises for scenario failures."""
+    """Run (or resume) the scenarios of ``request``; never raises for scenario failures
+    or a host that fails pre-flight (``outcome.error`` then says which)."""
+    meta: dict[str, Any] | None = None
     if request.resume_dir is not None:
         run_dir, meta = _resume_plan(request)
-        config_path = meta["config"] if request.config_path in ("hvrt.yaml", None) else request.config_path
-        config, pm = prepare(config_path, request.extra_plugins, request.on_plugin_manager)
-        scenarios = select_scenarios(config, meta["scenarios"], all=False)
+        config, pm = prepare(_config_for(request, meta), request.extra_plugins, request.on_plugin_manager)
+        plan = _plan(request, config, meta)
         run_id = meta["run_id"]
     else:
-        config, pm = prepare(request.config_path, request.extra_plugins, request.on_plugin_manager)
-        scenarios = select_scenarios(config, list(request.profiles), all=request.all)
+        config_path: str | Path = request.config_path
+        if request.options.rerun_failed is not None:
+            try:
+                config_path = _config_for(request, read_run_meta(Path(request.options.rerun_failed)))
+            except UsageError as exc:
+                raise UsageError(f"--rerun-failed: {exc}") from None
+        config, pm = prepare(config_path, request.extra_plugins, request.on_plugin_manager)
+        plan = _plan(request, config, None)
         if request.options.dry_run:
             summary = RunSummary(run_id="dry-run", release=config.release.name)
-            return RunOutcome(ExitCode.OK, summary, Path(request.results), scenarios)
+            return RunOutcome(ExitCode.OK, summary, Path(request.results), plan.scenarios)
         run_id, run_dir = _new_run_dir(Path(request.results), config.release.name, request.run_id,
                                        request.options.dir_mode)
+        config_path = config.path
+    scenarios = plan.scenarios
+    options = dataclasses.replace(request.options, stages=plan.stages)
     redactor = Redactor(s.reveal() for s in config.secrets)
     store = ResultsStore(run_dir, redactor, file_mode=request.options.file_mode,
                          dir_mode=request.options.dir_mode)
     if request.resume_dir is None:
         store.write_run_meta({
             "run_id": run_id, "release": config.release.name,
-            "config": str(Path(request.config_path).resolve()),
+            "config": str(Path(config_path).resolve()),
             "scenarios": [s.name for s in scenarios], "created": time.time(),
-            "plugins": list(config.plugins),
+            "plugins": list(config.plugins), **plan.meta(),
         })
     run = RunContext(config=config, pm=pm, run_id=run_id, run_dir=run_dir,
-                     options=request.options, redactor=redactor, results=store)
+                     options=options, redactor=redactor, results=store,
+                     rerun=dict(plan.rerun), deployments=dict(plan.deployments))
     journal_state = read_journal(run_dir / JOURNAL)
     kept = [s for s in scenarios if s.name in journal_state.finished]
     todo = [s for s in scenarios if s.name not in journal_state.finished]
@@ -161,19 +258,34 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
     journal = store.journal()
     engine = Engine(run, journal, progress=progress)
     journal.record("run_start", run_id=run_id, resume=bool(request.resume_dir),
-                   scenarios=[s.name for s in todo], kept=[s.name for s in kept])
+                   scenarios=[s.name for s in todo], kept=[s.name for s in kept],
+                   stages=list(options.stages) if options.stages is not None else None, rerun_of=plan.rerun_of)
+    report: PreflightReport | None = None
+    stopped: PreflightFailed | None = None
     try:
         pm.hook.hvrt_run_start(run=run, scenarios=[s.name for s in todo])
-        with _interrupts_cancel(run):
-            _wait_interruptibly(lambda: engine.run_all(todo, estimate=_estimator(run_dir)), run)
+        unhealthy: dict[str, str] = {}
+        if options.preflight and todo:
+            report = _preflight(run, todo, journal, progress)
+            if not report.ok:
+                if options.skip_unhealthy:
+                    unhealthy = report.unhealthy
+                    run.log.warning("--skip-unhealthy: leaving out %s", ", ".join(unhealthy))
+                else:
+                    stopped = PreflightFailed(report)
+        if stopped is None:
+            with _interrupts_cancel(run):
+                _wait_interruptibly(lambda: engine.run_all(todo, estimate=_estimator(run_dir),
+                                                           unhealthy=unhealthy), run)
         summary.interrupted = run.cancel.is_set()
         fresh = engine.results
-        summary.scenarios = [fresh.get(s.name) or load_result_or_skipped(run_dir, s.name) for s in scenarios]
+        summary.scenarios = [fresh.get(s.name) or _not_started(run_dir, s, stopped) for s in scenarios]
         summary.ended = time.time()
         summary = store.write_summary(summary)
         pm.hook.hvrt_report_run(run=run, summary=summary)
-        code = exit_code_for(summary)
-        journal.record("run_end", exit_code=int(code), interrupted=summary.interrupted)
+        code = ExitCode.INFRASTRUCTURE_ERROR if stopped is not None else exit_code_for(summary)
+        journal.record("run_end", exit_code=int(code), interrupted=summary.interrupted,
+                       preflight_failed=stopped is not None)
     finally:
         journal.close()
         hvrt_logger.removeHandler(handler)
@@ -181,7 +293,31 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
         handler.close()
         for console in logging.getLogger().handlers:
             console.removeFilter(console_filter)
-    return RunOutcome(code, summary, run_dir, scenarios)
+    return RunOutcome(code, summary, run_dir, scenarios, preflight=report, error=stopped)
+
+
+def _preflight(run: RunContext, scenarios: list[Scenario], journal: Any,
+               progress: ProgressCallback | None) -> PreflightReport:
+    """Every host the scenarios may use, checked once; journalled and saved as preflight.json."""
+    hosts = hosts_for(run.config, scenarios)
+    journal.record("preflight_start", hosts=[h.name for h in hosts])
+    if progress is not None:
+        progress("", "preflight", f"pre-flight: checking {len(hosts)} hosts")
+    report = run_preflight(hosts, run, timeout=run.options.preflight_timeout)
+    run.results.publish(PREFLIGHT_JSON, dumps(report.to_dict(), indent=2))
+    journal.record("preflight_end", ok=report.ok, duration=round(report.duration, 3),
+                   failures=[c.to_dict() for c in report.failures])
+    if progress is not None:
+        progress("", "preflight", report.table() if not report.ok else report.table().rsplit("\n\n", 1)[-1])
+    return report
+
+
+def _not_started(run_dir: Path, scenario: Scenario, stopped: PreflightFailed | None) -> ScenarioResult:
+    """A scenario that has no fresh result: its saved one, else a skipped placeholder."""
+    result = load_result_or_skipped(run_dir, scenario.name)
+    if stopped is not None and result.status is ScenarioStatus.SKIPPED:
+        result.error = f"not started: {stopped}"
+    return result
 
 
 def _estimator(run_dir: Path) -> Callable[[Scenario], float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from hvrt.config.model import Scenario
@@ -38,6 +38,8 @@ class LeasePool:
 
     def __init__(self, hosts: Iterable[str]) -> None:
         self._free = set(hosts)
+        self.hosts: frozenset[str] = frozenset(self._free)
+        """Every host of the pool, free or held."""
         self._held: dict[str, Lease] = {}
         self._lock = threading.Lock()
 
@@ -71,10 +73,11 @@ class LeasePool:
             return dict(self._held)
 
 
-def can_ever_run(scenario: Scenario) -> bool:
-    return len(set(scenario.candidate_nodes)) >= scenario.nodes_needed and bool(
-        scenario.candidate_controllers
-    )
+def can_ever_run(scenario: Scenario, hosts: Collection[str] | None = None) -> bool:
+    """True when enough candidate nodes and a controller exist (among ``hosts`` if given)."""
+    nodes = {n for n in scenario.candidate_nodes if hosts is None or n in hosts}
+    controllers = [c for c in scenario.candidate_controllers if hosts is None or c in hosts]
+    return len(nodes) >= scenario.nodes_needed and bool(controllers)
 
 
 def priority_order(scenarios: Sequence[Scenario], estimate: Callable[[Scenario], float]) -> list[Scenario]:
@@ -118,8 +121,9 @@ class Scheduler:
         self._running: dict[str, threading.Thread] = {}
         self._cond = threading.Condition()
         self._stopped = False
-        self.unschedulable: list[Scenario] = [s for s in self._pending if not can_ever_run(s)]
-        self._pending = [s for s in self._pending if can_ever_run(s)]
+        self.unschedulable: list[Scenario] = [s for s in self._pending if not can_ever_run(s, pool.hosts)]
+        """Scenarios that can never get their hosts from ``pool`` (never started)."""
+        self._pending = [s for s in self._pending if can_ever_run(s, pool.hosts)]
 
     def stop(self) -> None:
         with self._cond:

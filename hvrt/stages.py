@@ -2,16 +2,20 @@
 
 The engine walks :data:`STAGES`; for each it calls ``hvrt_stage`` (so wrappers can
 act around it), whose core implementation below calls the stage's own hook and
-applies its rule (first result required, fan-out, ...).
+applies its rule (first result required, fan-out, ...). :func:`select_stages` turns
+``hvrt run --stages`` / ``--from`` into the stages a run executes.
 """
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from hvrt import hookimpl
 from hvrt.context import ScenarioContext
-from hvrt.errors import ConfigurationFailed, InfrastructureError, TestRunError
+from hvrt.errors import ConfigurationFailed, InfrastructureError, TestRunError, UsageError
+from hvrt.preflight import PreflightFailed, run_preflight
 
 STAGES: tuple[str, ...] = (
     "plan", "provision", "configure", "deploy", "test", "collect", "report", "teardown",
@@ -27,10 +31,57 @@ DEFAULT_TIMEOUTS: dict[str, float] = {
 }
 """Seconds per stage; override with ``timeouts:`` in the config or a profile."""
 
+BOOKKEEPING: frozenset[str] = frozenset({"plan"}) | ALWAYS_RUN
+"""Stages that run whatever ``--stages`` selects: plan touches no host, and the
+evidence, reports and cleanup are always wanted."""
+
+NEEDS_DEPLOYMENT: frozenset[str] = frozenset({"test"})
+"""Stages that need a deployed cloud: selected without ``deploy``, the run reuses
+the deployment an earlier run recorded."""
+
+
+def _known_stage(name: str, option: str) -> str:
+    name = name.strip()
+    if name not in STAGES:
+        close = difflib.get_close_matches(name, STAGES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(f"{option}: unknown stage {name!r}{hint}; stages: {', '.join(STAGES)}")
+    return name
+
+
+def select_stages(names: Sequence[str] | None = None, start: str | None = None) -> tuple[str, ...] | None:
+    """The stages ``--stages a,b`` or ``--from STAGE`` select, in pipeline order (None:
+    all). Unknown names are a :class:`UsageError`; the two options exclude each other."""
+    if names and start:
+        raise UsageError("--stages and --from exclude each other")
+    if start:
+        first = _known_stage(start, "--from")
+        return STAGES[STAGES.index(first):]
+    if names:
+        wanted = {_known_stage(n, "--stages") for item in names for n in item.split(",") if n.strip()}
+        if not wanted:
+            raise UsageError("--stages: name at least one stage")
+        return tuple(s for s in STAGES if s in wanted)
+    return None
+
+
+def runs_stage(selected: Sequence[str] | None, stage: str) -> bool:
+    return selected is None or stage in selected or stage in BOOKKEEPING
+
+
+def needs_recorded_deployment(selected: Sequence[str] | None) -> bool:
+    """True when a selected stage needs a cloud that the run itself will not deploy."""
+    return selected is not None and "deploy" not in selected and any(s in selected for s in NEEDS_DEPLOYMENT)
+
 
 def _provision(ctx: ScenarioContext) -> Any:
     checks = [c for group in ctx.run.pm.hook.hvrt_provision(ctx=ctx) if group for c in group]
+    report = run_preflight([*ctx.nodes, ctx.controller], ctx.run, transport_for=ctx.transport,
+                           timeout=ctx.call_timeout(ctx.run.options.preflight_timeout))
+    checks += [c.to_dict() for c in report.checks]
     ctx.result.facts["preflight"] = checks
+    if not report.ok:
+        raise PreflightFailed(report, step="provision")
     return checks
 
 
@@ -63,6 +114,7 @@ def _deploy(ctx: ScenarioContext) -> Any:
     if deployment is None:
         raise InfrastructureError("no plugin deployed the cloud", host=ctx.controller.name, step="deploy")
     ctx.deployment = deployment
+    ctx.result.facts["deployment"] = deployment.to_record()
     return deployment
 
 

@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hvrt.cli.main import add_config_option
+from hvrt.cli.main import JSON_SCHEMA, add_config_option
 from hvrt.config.describe import image_text, memory_text, network_text, scenario_dict, suite_files
 from hvrt.config.model import Config, Scenario
 
@@ -45,7 +45,7 @@ def plan_command(args: argparse.Namespace) -> int:
     config = load_with_plugins(args.config)
     scenarios = select_scenarios(config, args.profile, all=args.all)
     if args.json:
-        print(json.dumps({"config": config.path, "release": config.release.name,
+        print(json.dumps({"schema": JSON_SCHEMA, "config": config.path, "release": config.release.name,
                           "scenarios": [scenario_dict(config, s) for s in scenarios]}, indent=2))
         return 0
     print(f"release {config.release.name}: {len(scenarios)} scenario(s) from {config.path}")

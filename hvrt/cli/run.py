@@ -6,18 +6,31 @@ import json
 import sys
 from pathlib import Path
 
-from hvrt.cli.main import add_config_option
+from hvrt.cli.main import JSON_SCHEMA, add_config_option, error_object, find_config
 from hvrt.context import RunOptions
+from hvrt.errors import UsageError
+from hvrt.preflight import DEFAULT_TIMEOUT
 from hvrt.progress import Progress
+from hvrt.stages import STAGES
 
-DESCRIPTION = """\
-Run scenarios through provision -> configure -> deploy -> test -> collect -> report ->
-teardown and write the results tree <results>/<release>/<run-id>/.
+DESCRIPTION = f"""\
+Run scenarios through {' -> '.join(STAGES[1:])} and write the results tree
+<results>/<release>/<run-id>/.
 
 Without --profile or --all, runs the profiles whose include_default is true.
-Scenarios whose nodes are disjoint run at the same time (--jobs). A run that was
-interrupted or crashed continues with --resume RUN_DIR: finished scenarios (passed
-or failed) are kept, the others run again.
+Before the first scenario starts, every host the run may use is checked (the checks
+of `hvrt preflight`); a host that fails stops the run at once (exit 3) unless
+--skip-unhealthy leaves it out, and then only the scenarios that cannot run without
+it are skipped. Scenarios whose nodes are disjoint run at the same time (--jobs). A
+run that was interrupted or crashed continues with --resume RUN_DIR: finished
+scenarios (passed or failed) are kept, the others run again.
+
+--rerun-failed RUN_DIR starts a new run of only the failed and errored tests of
+RUN_DIR, scenario by scenario, on a freshly deployed cloud or, with
+--reuse-deployment, on the cloud RUN_DIR left deployed. --stages and --from run part
+of the pipeline (plan, collect, report and teardown always run; the others are
+recorded as skipped); selecting test without deploy tests the deployment an earlier
+run recorded (the newest under --results, or --reuse-deployment RUN_DIR).
 """
 
 
@@ -39,39 +52,94 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
                         help="start no new scenario after one fails or errors")
     parser.add_argument("--json", action="store_true",
                         help="print the run summary as JSON on stdout")
-    parser.set_defaults(handler=run_command)
+    parser.add_argument("--no-progress", action="store_true", help="print no progress lines on stderr")
+    checks = parser.add_argument_group("pre-flight")
+    checks.add_argument("--no-preflight", action="store_true",
+                        help="do not check the hosts before the first scenario (each provision stage still does)")
+    checks.add_argument("--skip-unhealthy", action="store_true",
+                        help="leave hosts that fail pre-flight out of the run instead of stopping it")
+    checks.add_argument("--preflight-timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"seconds one host's checks may take (default: {DEFAULT_TIMEOUT:.0f})")
+    part = parser.add_argument_group("part of a run")
+    part.add_argument("--rerun-failed", metavar="RUN_DIR", type=Path,
+                      help="a new run of only the failed and errored tests of RUN_DIR")
+    part.add_argument("--reuse-deployment", nargs="?", const=True, default=None, metavar="RUN_DIR",
+                      help="skip configure and deploy: test the cloud recorded by RUN_DIR (default: the "
+                           "--rerun-failed run, else the newest run that recorded one)")
+    part.add_argument("--stages", action="append", metavar="A,B",
+                      help=f"run only these stages ({', '.join(STAGES)})")
+    part.add_argument("--from", dest="from_stage", metavar="STAGE",
+                      help="run the pipeline from STAGE on (e.g. --from test)")
+    parser.set_defaults(handler=run_command, config_optional=True)
     return parser
+
+
+def options_from(args: argparse.Namespace) -> RunOptions:
+    """The :class:`RunOptions` the command line asks for (usage errors raised)."""
+    from hvrt.stages import select_stages
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.preflight_timeout <= 0:
+        raise UsageError("--preflight-timeout must be positive")
+    if args.resume is not None and args.rerun_failed is not None:
+        raise UsageError("--resume continues a run; --rerun-failed starts a new one: choose one")
+    if args.resume is not None and (args.stages or args.from_stage or args.reuse_deployment):
+        raise UsageError("--resume runs what the interrupted run asked for; drop --stages, --from and "
+                         "--reuse-deployment")
+    stages = select_stages(args.stages, args.from_stage)
+    reuse = args.reuse_deployment
+    extra = {dest: getattr(args, dest) for dest in getattr(args, "plugin_options", ())}
+    return RunOptions(
+        jobs=args.jobs, fail_fast=args.fail_fast, dry_run=args.dry_run, resume=args.resume is not None,
+        json=args.json, extra=extra, preflight=not args.no_preflight, skip_unhealthy=args.skip_unhealthy,
+        preflight_timeout=args.preflight_timeout, stages=stages, rerun_failed=args.rerun_failed,
+        reuse_deployment=reuse is not None, deployment_from=Path(reuse) if isinstance(reuse, str) else None,
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:
     from hvrt.runner import RunRequest, execute
 
-    if args.jobs < 1:
-        from hvrt.errors import UsageError
-
-        raise UsageError("--jobs must be at least 1")
-    extra = {dest: getattr(args, dest) for dest in getattr(args, "plugin_options", ())}
-    options = RunOptions(jobs=args.jobs, fail_fast=args.fail_fast, dry_run=args.dry_run,
-                         resume=args.resume is not None, json=args.json, extra=extra)
-    request = RunRequest(config_path=args.config, profiles=args.profile, all=args.all,
+    options = options_from(args)
+    config = args.config
+    if config is None:
+        config = None if (args.resume is not None or args.rerun_failed is not None) else find_config()
+    request = RunRequest(config_path=config, profiles=args.profile, all=args.all,
                          results=args.results, options=options, resume_dir=args.resume)
     if args.dry_run:
         outcome = execute(request)
         names = [s.name for s in outcome.scenarios]
         if args.json:
-            print(json.dumps({"run_dir": str(outcome.run_dir), "would_run": names}, indent=2))
+            print(json.dumps({"schema": JSON_SCHEMA, "run_dir": str(outcome.run_dir), "would_run": names,
+                              "stages": list(options.stages) if options.stages else None}, indent=2))
         else:
             for name in names:
                 print(name)
         return int(outcome.exit_code)
-    with Progress(total=0) as progress:
+    quiet = getattr(args, "verbosity", 0) < 0
+    with Progress(total=0, enabled=not (args.no_progress or quiet)) as progress:
         outcome = execute(request, progress=_counting(progress))
     summary = outcome.summary
+    if outcome.error is not None:
+        print(f"hvrt: error: {outcome.error}", file=sys.stderr)
+        if outcome.error.detail:
+            print(outcome.error.detail, file=sys.stderr)
+        print(f"hvrt: no scenario started; fix the host{'s' if len(outcome.error.report.unhealthy) > 1 else ''} "
+              "and run again, or pass --skip-unhealthy", file=sys.stderr)
     if args.json:
-        data = summary.to_dict() | {"run_dir": str(outcome.run_dir), "exit_code": int(outcome.exit_code)}
+        data = summary.to_dict() | {"schema": JSON_SCHEMA, "run_dir": str(outcome.run_dir),
+                                    "exit_code": int(outcome.exit_code)}
+        if outcome.preflight is not None:
+            data["preflight"] = outcome.preflight.to_dict()
+        if outcome.error is not None:
+            data["error"] = error_object(outcome.error)["error"]
         print(json.dumps(data, indent=2, sort_keys=True))
     else:
-        print(_table(summary), file=sys.stdout)
+        if outcome.error is not None and outcome.preflight is not None:
+            print(outcome.preflight.table(), file=sys.stdout)
+        else:
+            print(_table(summary), file=sys.stdout)
         print(f"\nresults: {outcome.run_dir}", file=sys.stdout)
         index = outcome.run_dir / "index.html"
         if index.exists():

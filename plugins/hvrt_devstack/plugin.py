@@ -1,7 +1,9 @@
 """The DevStack deployer: pre-flight of the controller, deploy, health check, collection.
 
-Active when ``settings: deploy: {deployer: devstack}`` (the default). In the
-``deploy`` stage it checks DevStack out on the controller at the release's branch or
+Active when ``settings: deploy: {deployer: devstack}`` (the default). Its pre-flight
+(``hvrt_preflight_host``: ``hvrt preflight``, the start of a run, each ``provision``
+stage) checks each controller: reachable, SSH host key, login, sudo, git, free disk.
+In the ``deploy`` stage it checks DevStack out on the controller at the release's branch or
 tag (:mod:`.repo`), renders ``local.conf`` and ``local.sh`` (:mod:`.localconf`),
 caches the images and runs ``unstack.sh`` + ``stack.sh`` (:mod:`.stack`), then waits
 until every Hyper-V node of the scenario is in service (:mod:`.health`). The
@@ -11,11 +13,15 @@ from __future__ import annotations
 
 import json
 import posixpath
+import socket
+import time
 from typing import Any
 
 import hvrt
-from hvrt.context import Deployment, ScenarioContext
-from hvrt.errors import ConfigError, InfrastructureError
+from hvrt.config.model import Host
+from hvrt.context import Deployment, RunContext, ScenarioContext
+from hvrt.errors import ConfigError, HvrtError, InfrastructureError
+from hvrt.transport.base import Transport
 from hvrt_devstack import collector, health, localconf, repo, stack
 from hvrt_devstack.settings import DevstackSettings, load_settings, selected_deployer
 
@@ -35,30 +41,107 @@ def check_health(ctx: ScenarioContext, access: health.CloudAccess, timeout: floa
     return record
 
 
-def preflight(ctx: ScenarioContext, settings: DevstackSettings) -> list[dict[str, Any]]:
-    transport = ctx.transport(ctx.controller)
-    name = ctx.controller.name
-    timeout = ctx.call_timeout(60)
-    records = [{"host": name, "check": "reachable", "ok": transport.run(["true"], timeout=timeout).ok,
-                "detail": ""}]
-    git = transport.run(["git", "--version"], timeout=timeout)
-    records.append({"host": name, "check": "git", "ok": git.ok, "detail": git.stdout.strip()})
-    if not git.ok:
-        raise InfrastructureError("git is not installed on the controller", host=name, step="provision")
+def _ssh_port(host: Host) -> int:
+    return int((host.options.get("ssh") or {}).get("port") or host.port or 22)
+
+
+def _ssh_fix(host: Host, message: str) -> tuple[str, str]:
+    """The check an SSH connection failure belongs to, and its fix."""
+    ssh = host.options.get("ssh") or {}
+    known = ssh.get("known_hosts") or "~/.ssh/known_hosts"
+    where = f"lab.controllers.{host.name}"
+    if "unknown host key" in message:
+        return "host_key", (f"check the key's fingerprint, then record it: ssh-keyscan -p {_ssh_port(host)} "
+                            f"{host.address} >> {known} (or set {where}.ssh.trust_on_first_use: true)")
+    if "does not match" in message:
+        return "host_key", (f"the controller's host key changed: if it was reinstalled, remove the old key "
+                            f"(ssh-keygen -R {host.address} -f {known}) and record the new one; otherwise do not "
+                            "connect")
+    if "authentication" in message:
+        return "auth", (f"check {where}.user and key_file: the public key must be in "
+                        f"~{host.user or 'USER'}/.ssh/authorized_keys on the controller")
+    return "auth", f"check that sshd on {host.address}:{_ssh_port(host)} accepts logins ({where})"
+
+
+def _record(host: Host, check: str, ok: bool | None, detail: str, fix: str = "") -> dict[str, Any]:
+    return {"host": host.name, "check": check, "ok": ok, "detail": detail, "fix": "" if ok else fix}
+
+
+CONTROLLER_CHECKS = ("reachable", "host_key", "auth", "sudo", "git", "free_disk")
+
+
+def preflight(host: Host, transport: Transport, settings: DevstackSettings, timeout: float) -> list[dict[str, Any]]:
+    """The controller's pre-flight checks, each with its fix; never raises for a failure.
+
+    reachable (TCP to sshd), host_key and auth (the SSH login against known_hosts),
+    sudo (DevStack's stack.sh needs passwordless sudo unless it runs as root), git, and
+    free disk under DEST. A failed connection leaves the later checks not run.
+    """
+    deadline = time.monotonic() + timeout
+
+    def left() -> float:
+        return max(1.0, deadline - time.monotonic())
+
+    records: list[dict[str, Any]] = []
+
+    def not_run(after: str) -> list[dict[str, Any]]:
+        rest = CONTROLLER_CHECKS[CONTROLLER_CHECKS.index(after) + 1:]
+        return records + [_record(host, c, None, f"not checked: {after} failed") for c in rest]
+
+    if host.transport == "ssh":
+        port = _ssh_port(host)
+        try:
+            with socket.create_connection((host.address, port), timeout=max(0.5, min(10.0, timeout))):
+                pass
+        except OSError as exc:
+            records.append(_record(host, "reachable", False, f"{host.address}:{port}: {exc.strerror or type(exc).__name__}",
+                                   f"start the controller or its sshd, or correct lab.controllers.{host.name}.address "
+                                   "/ port"))
+            return not_run("reachable")
+        records.append(_record(host, "reachable", True, f"ssh {host.address}:{port} open"))
+    try:
+        probe = transport.run(["true"], timeout=left())
+    except HvrtError as exc:
+        message = str(getattr(exc, "message", exc))
+        check, fix = _ssh_fix(host, message) if host.transport == "ssh" else ("auth", "check the controller's transport")
+        if host.transport != "ssh":
+            records.append(_record(host, "reachable", False, message, fix))
+            return not_run("reachable")
+        if check == "auth":
+            records.append(_record(host, "host_key", True, "known"))
+        records.append(_record(host, check, False, message, fix))
+        return not_run(check)
+    if host.transport == "ssh":
+        records.append(_record(host, "host_key", True, "matches known_hosts"))
+        records.append(_record(host, "auth", probe.ok, f"logged on as {host.user or 'the local user'}",
+                               "check the user's login shell on the controller"))
+    else:
+        records.append(_record(host, "reachable", probe.ok, f"{host.transport} transport"))
+    sudo = transport.run(["sh", "-c", 'if [ "$(id -u)" = 0 ]; then echo root; else sudo -n true && echo sudo; fi'],
+                         timeout=left())
+    user = host.user or "the user"
+    records.append(_record(host, "sudo", sudo.ok,
+                           {"root": "root (sudo not needed)", "sudo": "passwordless sudo"}.get(sudo.stdout.strip(),
+                                                                                               sudo.tail(2).strip()),
+                           f"give {user} passwordless sudo (stack.sh needs it): echo '{user} ALL=(ALL) NOPASSWD: ALL'"
+                           f" > /etc/sudoers.d/{user}"))
+    git = transport.run(["git", "--version"], timeout=left())
+    records.append(_record(host, "git", git.ok, git.stdout.strip() or "git not found",
+                           "install git on the controller (apt-get install -y git)"))
     # df on the deepest folder of DEST that exists already
     df = transport.run(["sh", "-c", 'd=$1; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d"',
-                        "sh", settings.dest], timeout=timeout)
+                        "sh", settings.dest], timeout=left())
     try:
         free_mb = int(df.stdout.splitlines()[-1].split()[3]) // 1024
     except (IndexError, ValueError):
-        raise InfrastructureError("cannot read free disk space", host=name, step="provision",
-                                  detail=df.tail()) from None
-    ok = free_mb >= settings.min_free_disk_mb
-    records.append({"host": name, "check": "free_disk", "ok": ok,
-                    "detail": f"{free_mb} MiB free under {settings.dest}, {settings.min_free_disk_mb} needed"})
-    if not ok:
-        raise InfrastructureError(f"only {free_mb} MiB free under {settings.dest} "
-                                  f"({settings.min_free_disk_mb} MiB needed)", host=name, step="provision")
+        records.append(_record(host, "free_disk", False, f"cannot read free disk space: {df.tail(2).strip()}",
+                               "check that df works on the controller"))
+        return records
+    need = settings.min_free_disk_mb
+    records.append(_record(host, "free_disk", free_mb >= need,
+                           f"{free_mb} MiB free under {settings.dest}, {need} needed",
+                           f"free {need - free_mb} MiB under {settings.dest}, or point devstack: dest at a larger "
+                           "disk"))
     return records
 
 
@@ -137,10 +220,10 @@ def collect(ctx: ScenarioContext, settings: DevstackSettings) -> None:
 
 
 @hvrt.hookimpl
-def hvrt_provision(ctx: ScenarioContext) -> list[dict[str, Any]] | None:
-    if selected_deployer(ctx.config) != NAME:
+def hvrt_preflight_host(host: Host, run: RunContext, transport: Transport, timeout: float) -> list[dict[str, Any]] | None:
+    if host.role != "controller" or selected_deployer(run.config) != NAME:
         return None
-    return preflight(ctx, load_settings(ctx.config, ctx.controller))
+    return preflight(host, transport, load_settings(run.config, host), timeout)
 
 
 @hvrt.hookimpl

@@ -6,7 +6,8 @@ Call order of :class:`TempestRunner`: :meth:`~TempestRunner.run` does it all:
    (:mod:`hvrt_tempest.tempestconf`), save a redacted copy in the results, upload it
    and ``tempest init`` a fresh workspace ``<root>/<run-id>/<scenario>`` from it
    (the workspace registry goes next to it, never under ``~``);
-2. ``tempest run --list-tests``, then select (:mod:`hvrt_tempest.selection`);
+2. ``tempest run --list-tests``, then select (:mod:`hvrt_tempest.selection`) and, in
+   a ``--rerun-failed`` run, keep only the tests that failed (``ctx.only_tests``);
 3. run the parallel phase with the suite's concurrency, then the isolated phase
    one test at a time; each phase re-runs its failed tests (:mod:`hvrt_tempest.retry`);
 4. keep every attempt's subunit v2 stream, concatenated and re-encoded with secrets masked,
@@ -38,7 +39,7 @@ from hvrt.subunit import parse_subunit, redact_stream
 from hvrt_tempest import tempestconf
 from hvrt_tempest.lists import load_suite
 from hvrt_tempest.retry import Attempt, combine, executed, failed_ids
-from hvrt_tempest.selection import Selection, ids_to_rerun, parse_listing, select
+from hvrt_tempest.selection import Selection, ids_to_rerun, parse_listing, restrict, select
 
 PLUGIN = "tempest"
 STREAM_FILE = "tempest.subunit"
@@ -46,6 +47,28 @@ TEST_EXIT_CODES = (0, 1)
 """Exit statuses of ``tempest run`` that mean "tests ran" (1: some failed); any other
 status means Tempest or stestr itself broke."""
 _RUN_SCRIPT = 'cd "$1" && out="$2" && shift 2 && exec "$@" >"$out"'
+_LIST_SCRIPT = (
+    'set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/hvrt-list-tests.XXXXXX"); trap \'rm -rf "$d"\' EXIT; '
+    'export XDG_CACHE_HOME="$d/.cache"; cd "$d"; '
+    '"$@" init --workspace-path "$d/workspaces.yaml" "$d/workspace" >/dev/null; '
+    'cd "$d/workspace"; "$@" run --list-tests'
+)
+"""Lists the tests a Tempest knows from a scratch workspace (removed afterwards); the
+Tempest command comes as positional arguments, never inside the script text."""
+
+
+def list_available(transport: Any, command: Sequence[str], timeout: float) -> list[str]:
+    """The test ids ``tempest run --list-tests`` prints on the host of ``transport``,
+    from a throw-away workspace (no cloud needed). Raises :class:`TestRunError`."""
+    result = transport.run(["sh", "-c", _LIST_SCRIPT, "hvrt-list-tests", *command], timeout=timeout)
+    if not result.ok:
+        raise TestRunError(f"tempest run --list-tests exited {result.exit_code}", host=transport.host_name,
+                           step="list-tests", detail=result.tail(20))
+    ids = parse_listing(result.stdout)
+    if not ids:
+        raise TestRunError("tempest run --list-tests listed no test", host=transport.host_name,
+                           step="list-tests", detail=result.tail(20))
+    return ids
 
 
 KNOWN_SETTINGS = frozenset(
@@ -166,10 +189,20 @@ class TempestRunner:
         known = parse_listing(listing)
         lists = load_suite(self.ctx.profile.tempest, self.ctx.config.path)
         selection = select(known, lists)
-        self.ctx.result.facts[PLUGIN] = {
+        facts: dict[str, Any] = {
             "workspace": self.workspace, "listed": len(known), "lists": list(lists.sources),
             "selection": selection.summary(), "attempts": [],
         }
+        self.ctx.result.facts[PLUGIN] = facts
+        if self.ctx.only_tests is not None:
+            selection = restrict(selection, self.ctx.only_tests)
+            facts["rerun"] = {"failed": len(self.ctx.only_tests), "selected": len(selection.to_run)}
+            facts["selection"] = selection.summary()
+            if not selection.to_run:
+                raise TestRunError(
+                    f"none of the {len(self.ctx.only_tests)} tests to run again is selected by the suite "
+                    f"{self.ctx.profile.tempest.suite!r} any more", host=self.controller, step="test",
+                )
         if not selection.to_run:
             raise TestRunError(
                 f"the suite {self.ctx.profile.tempest.suite!r} selects none of the {len(known)} tests "

@@ -8,7 +8,9 @@ Selected tests matching an isolated prefix run after the others, one at a time.
 Where several prefixes of a map match, the longest one gives the reason.
 Prefixes match as plain string prefixes, as the legacy tool's ``^``-anchored
 regexes did: ``...test_resize_server_confirm`` also selects
-``...test_resize_server_confirm_from_stopped``.
+``...test_resize_server_confirm_from_stopped``. A ``--rerun-failed`` run narrows
+the selection to the tests that failed (:func:`restrict`); ``hvrt list-tests``
+shows a selection without running it.
 """
 from __future__ import annotations
 
@@ -101,3 +103,18 @@ def ids_to_rerun(failed: Iterable[str], candidates: Iterable[str]) -> list[str]:
             if candidate.startswith(target + "."):
                 wanted[candidate] = None
     return sorted(wanted)
+
+
+def restrict(selection: Selection, failed: Iterable[str]) -> Selection:
+    """The part of ``selection`` that runs ``failed`` again (a ``--rerun-failed`` run).
+
+    Each failed id re-runs itself if the suite still selects it; a fixture entry
+    re-runs the selected tests of its class or module. Nothing is reported skipped
+    (those tests did not fail); xfail reasons of the kept tests stay.
+    """
+    keep = set(ids_to_rerun(failed, selection.to_run))
+    return Selection(
+        parallel=[t for t in selection.parallel if t in keep],
+        isolated=[t for t in selection.isolated if t in keep],
+        xfail={k: v for k, v in selection.xfail.items() if k in keep},
+    )

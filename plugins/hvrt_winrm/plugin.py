@@ -1,7 +1,9 @@
 """Hook implementations of the ``winrm`` plugin (entry point ``winrm = hvrt_winrm.plugin``).
 
-Opens WinRM transports, runs the pre-flight checks of Hyper-V nodes, configures nodes
-whose configurator is ``winrm`` and collects their evidence.
+Opens WinRM transports, runs the pre-flight checks of Hyper-V nodes (for ``hvrt
+preflight``, the start of a run and each ``provision`` stage, through
+``hvrt_preflight_host``), configures nodes whose configurator is ``winrm`` and
+collects their evidence.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from hvrt.errors import ConfigurationFailed, InfrastructureError
 from hvrt.transport.base import Transport
 from hvrt_winrm.collector import collect_node
 from hvrt_winrm.configurator import configure_node
-from hvrt_winrm.preflight import run_preflight
+from hvrt_winrm.preflight import check_node
 from hvrt_winrm.transport import WinRMTransport
 
 
@@ -30,15 +32,10 @@ def hvrt_open_transport(host: Host, run: RunContext) -> Transport | None:
 
 
 @hookimpl
-def hvrt_provision(ctx: ScenarioContext) -> list[dict[str, Any]] | None:
-    nodes = _winrm_nodes(ctx)
-    if not nodes:
+def hvrt_preflight_host(host: Host, run: RunContext, transport: Transport, timeout: float) -> list[dict[str, Any]] | None:
+    if host.transport != "winrm":
         return None
-    settings = ctx.config.plugin_settings("winrm")
-    records: list[dict[str, Any]] = []
-    for node in nodes:
-        records += run_preflight(ctx.transport(node), node, settings, ctx.call_timeout(120))
-    return records
+    return check_node(transport, host, run.config.plugin_settings("winrm"), timeout)
 
 
 @hookimpl

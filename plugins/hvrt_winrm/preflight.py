@@ -1,60 +1,132 @@
-"""Pre-flight checks of a leased Hyper-V node, run in the ``provision`` stage.
+"""Pre-flight checks of a Hyper-V node (``hvrt_preflight_host`` of the winrm plugin).
 
-One module call (``Get-HvrtPreflight``) brings back what the checks need: OS and
-build, Hyper-V role and the vmms service, the node's clock against the runner's
-(at most 300 s apart, or Kerberos, live migration and token checks break), free
-disk, and WinRM limits. A failed check raises :class:`InfrastructureError` naming
-the node and the check.
+Run by ``hvrt preflight``, before the first scenario of ``hvrt run`` and in every
+scenario's ``provision`` stage. First a TCP connection to the WinRM port (is the node
+up, is the listener there), then one module call (``Get-HvrtPreflight``) that proves
+the credentials and brings back what the other checks need: OS build and PowerShell
+version, Hyper-V role and the vmms service, the node's clock against the runner's
+(at most 300 s apart, or Kerberos, live migration and token checks break), free disk
+on C: and WinRM's ``MaxEnvelopeSizekb``. Each failed check carries its fix. When the
+node cannot be reached or logged on to, the remaining checks are reported as not run.
 """
 from __future__ import annotations
 
+import socket
 import time
 from typing import Any
 
 from hvrt.config.model import Host
-from hvrt.errors import InfrastructureError
+from hvrt.errors import HvrtError
+from hvrt_winrm.options import WinRMOptions
 
 OS_BUILDS = {"2008r2": "7601", "2012": "9200", "2012r2": "9600", "2016": "14393", "2019": "17763",
              "2022": "20348", "2025": "26100"}
+BUILD_LABELS = {build: label for label, build in OS_BUILDS.items()}
 MAX_CLOCK_SKEW = 300.0
 MIN_FREE_DISK_GB = 20.0
+MIN_ENVELOPE_KB = 150
+"""hvrt's transport keeps every request under 150 KiB (Windows' oldest default)."""
+SUGGESTED_ENVELOPE_KB = 8192
+MIN_POWERSHELL = (3, 0)
+"""hvrt's PowerShell module uses the CIM cmdlets and ConvertTo-Json (PowerShell 3.0)."""
+CHECKS = ("reachable", "auth", "os", "powershell", "hyperv", "clock_skew", "free_disk", "max_envelope")
+
+ENVELOPE_FIX = (f"set MaxEnvelopeSizekb to {SUGGESTED_ENVELOPE_KB}: "
+                f'winrm set winrm/config @{{MaxEnvelopeSizekb="{SUGGESTED_ENVELOPE_KB}"}}')
+CLOCK_FIX = "sync the clock (w32tm /resync), and point the node at the lab's time source"
+HYPERV_FIX = ("install the Hyper-V role and start its service: "
+              "Install-WindowsFeature Hyper-V -IncludeManagementTools -Restart; Start-Service vmms")
+
+
+def _record(node: Host, check: str, ok: bool | None, detail: str, fix: str = "") -> dict[str, Any]:
+    return {"host": node.name, "check": check, "ok": ok, "detail": detail, "fix": "" if ok else fix}
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in str(text).split("."):
+        if not piece.isdigit():
+            break
+        parts.append(int(piece))
+    return tuple(parts)
 
 
 def evaluate(node: Host, info: dict[str, Any], settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The checks after a successful ``Get-HvrtPreflight`` (reachable and auth passed)."""
     max_skew = float(settings.get("max_clock_skew", MAX_CLOCK_SKEW))
     min_free = float(settings.get("min_free_disk_gb", MIN_FREE_DISK_GB))
     os_info = info.get("os") or {}
-    checks = [{"host": node.name, "check": "reachable", "ok": True,
-               "detail": f"{os_info.get('caption', '?')} (build {os_info.get('build', '?')})"}]
+    found = str(os_info.get("build", "?"))
+    checks = []
     build = OS_BUILDS.get(node.os or "")
     if build is not None:
-        checks.append({"host": node.name, "check": "os", "ok": str(os_info.get("build")) == build,
-                       "detail": f"label os={node.os} expects build {build}, node has {os_info.get('build')}"})
+        real = BUILD_LABELS.get(found)
+        fix = (f"label the node with the OS it runs (labels: {{os: {real}}}) or reinstall it" if real
+               else f"install Windows Server {node.os} (build {build}) on the node, or correct its os label")
+        checks.append(_record(node, "os", found == build,
+                              f"{os_info.get('caption', '?')} build {found}; label os={node.os} expects {build}", fix))
+    else:
+        checks.append(_record(node, "os", True, f"{os_info.get('caption', '?')} build {found} (label not checked)"))
+    ps = str(info.get("powershell") or "?")
+    wanted = ".".join(map(str, MIN_POWERSHELL))
+    checks.append(_record(node, "powershell", _version(ps) >= MIN_POWERSHELL,
+                          f"PowerShell {ps} (need {wanted} or later)",
+                          "install Windows Management Framework 5.1 (PowerShell 5.1) on the node"))
     hyperv_ok = bool(info.get("hyperv")) and info.get("vmms") == "Running"
-    checks.append({"host": node.name, "check": "hyperv", "ok": hyperv_ok,
-                   "detail": f"Hyper-V module {'present' if info.get('hyperv') else 'missing'}, "
-                             f"vmms {info.get('vmms') or 'not installed'}"})
+    checks.append(_record(node, "hyperv", hyperv_ok,
+                          f"Hyper-V module {'present' if info.get('hyperv') else 'missing'}, "
+                          f"vmms {info.get('vmms') or 'not installed'}", HYPERV_FIX))
     skew = float(info.get("clock_skew", 0.0))
-    checks.append({"host": node.name, "check": "clock_skew", "ok": abs(skew) <= max_skew,
-                   "detail": f"{skew:+.1f}s against the runner (limit {max_skew:.0f}s)"})
+    checks.append(_record(node, "clock_skew", abs(skew) <= max_skew,
+                          f"{skew:+.1f}s against the runner (limit {max_skew:.0f}s)", CLOCK_FIX))
     free_gb = float(info.get("free_disk_bytes", 0)) / 1024**3
-    checks.append({"host": node.name, "check": "free_disk", "ok": free_gb >= min_free,
-                   "detail": f"{free_gb:.1f} GiB free on C: (need {min_free:.0f} GiB)"})
+    checks.append(_record(node, "free_disk", free_gb >= min_free,
+                          f"{free_gb:.1f} GiB free on C: (need {min_free:.0f} GiB)",
+                          f"free at least {min_free - free_gb:.1f} GiB on C: (old instances, "
+                          "C:\\OpenStack\\Instances, Windows\\SoftwareDistribution)"))
     envelope = int((info.get("winrm") or {}).get("max_envelope_kb", 0) or 0)
-    checks.append({"host": node.name, "check": "winrm", "ok": envelope >= 150,
-                   "detail": f"MaxEnvelopeSizekb={envelope} (need 150 or more)"})
+    checks.append(_record(node, "max_envelope", envelope >= MIN_ENVELOPE_KB,
+                          f"MaxEnvelopeSizekb={envelope} (need {MIN_ENVELOPE_KB} or more)", ENVELOPE_FIX))
     return checks
 
 
-def run_preflight(transport: Any, node: Host, settings: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
+def _not_run(node: Host, after: str) -> list[dict[str, Any]]:
+    rest = CHECKS[CHECKS.index(after) + 1:]
+    return [_record(node, check, None, f"not checked: {after} failed") for check in rest]
+
+
+def _auth_fix(node: Host, message: str) -> str:
+    if "credentials" in message or "rejected" in message:
+        return (f"check the user ({node.user}) and password of lab.nodes.{node.name} (the variable or file "
+                "the config names), and that the account is a local administrator")
+    if "TLS" in message:
+        return "check winrm: ca_bundle (the CA of the node's certificate) and cert_validation"
+    return ("check the node's WinRM service and listener (winrm enumerate winrm/config/listener) "
+            "and that PowerShell remoting is enabled (Enable-PSRemoting -Force)")
+
+
+def check_node(transport: Any, node: Host, settings: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
+    """Every check of one node, each a record with its fix; never raises for a failure."""
+    deadline = time.monotonic() + timeout
+    options = WinRMOptions.from_host(node)
+    port = options.effective_port
     try:
-        info = transport.invoke("Get-HvrtPreflight", {"runner_time": time.time()}, timeout=timeout)
-    except InfrastructureError as exc:
-        raise InfrastructureError(f"pre-flight check reachable failed: {exc.message}", host=node.name,
-                                  step="provision", detail=exc.detail) from None
-    checks = evaluate(node, info, settings)
-    for check in checks:
-        if not check["ok"]:
-            raise InfrastructureError(f"pre-flight check {check['check']} failed: {check['detail']}",
-                                      host=node.name, step="provision")
-    return checks
+        with socket.create_connection((node.address, port), timeout=max(0.5, min(10.0, timeout))):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        fix = (f"start the node or its WinRM service and open TCP {port} "
+               f"(winrm quickconfig{' -transport:https' if options.scheme == 'https' else ''}), "
+               f"or correct lab.nodes.{node.name}.address / winrm.port")
+        return [_record(node, "reachable", False, f"{node.address}:{port}: {reason}", fix), *_not_run(node, "reachable")]
+    checks = [_record(node, "reachable", True, f"{options.scheme} {node.address}:{port} open")]
+    try:
+        info = transport.invoke("Get-HvrtPreflight", {"runner_time": time.time()},
+                                timeout=max(1.0, deadline - time.monotonic()))
+    except HvrtError as exc:
+        message = str(getattr(exc, "message", exc))
+        checks.append(_record(node, "auth", False, message, _auth_fix(node, message)))
+        return checks + _not_run(node, "auth")
+    checks.append(_record(node, "auth", True, f"{node.user} ({options.auth}), hvrt's module loaded"))
+    return checks + evaluate(node, info, settings)
+

@@ -14,7 +14,7 @@ TESTS = Path(__file__).resolve().parents[1]
 
 
 def test_there_is_a_small_hook_surface() -> None:
-    assert 10 <= len(HOOKS) <= 15
+    assert 10 <= len(HOOKS) <= 16
 
 
 @pytest.mark.parametrize("name", HOOKS)
@@ -38,6 +38,7 @@ def test_firstresult_hooks_are_the_ones_where_one_plugin_acts() -> None:
     first = {n for n in HOOKS if getattr(hookspecs, n).hvrt_spec.get("firstresult")}
     assert first == {"hvrt_open_transport", "hvrt_configure_node", "hvrt_deploy", "hvrt_run_tests", "hvrt_stage"}
     assert hookspecs.hvrt_configure.hvrt_spec.get("historic")
+    assert hookspecs.hvrt_config_schema.hvrt_spec.get("historic")
 
 
 @pytest.mark.parametrize("name", HOOKS)

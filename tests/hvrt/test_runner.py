@@ -62,8 +62,13 @@ def hvrt_cli(*args: str, cwd: Path, env: dict | None = None, **kw) -> subprocess
 
 EXPECTED_ORDER = [
     "hvrt_profiles", "hvrt_configure", "hvrt_run_start",
+    # the run's pre-flight: alpha may use hv1, ctl1 and ctl2; transports open in host order
+    "hvrt_open_transport", "hvrt_open_transport", "hvrt_open_transport",
+    "hvrt_preflight_host", "hvrt_preflight_host", "hvrt_preflight_host",
     "hvrt_stage:plan",
     "hvrt_stage:provision", "hvrt_provision", "hvrt_open_transport",
+    # the leased hosts again (ctl1's transport is the scenario's, opened just above)
+    "hvrt_open_transport", "hvrt_preflight_host", "hvrt_preflight_host",
     "hvrt_stage:configure", "hvrt_configure_node",
     "hvrt_stage:deploy", "hvrt_deploy",
     "hvrt_stage:test", "hvrt_run_tests",

@@ -6,6 +6,7 @@ import functools
 import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -42,6 +43,12 @@ def http_images(tmp_path: Path) -> Iterator[str]:
     server.server_close()
 
 
+def controller_checks(ctx) -> list[dict]:
+    groups = ctx.run.pm.hook.hvrt_preflight_host(host=ctx.controller, run=ctx.run,
+                                                 transport=ctx.transport(ctx.controller), timeout=30)
+    return [r for group in groups if group for r in group]
+
+
 def nodes_ctx(make_ctx, lab, profile, services: dict[str, dict[str, str]], **kwargs):
     dirs = [lab.node_dir(name, state) for name, state in services.items()]
     settings = kwargs.pop("settings", {})
@@ -59,8 +66,12 @@ def test_deploy_vlan_scenario_end_to_end(make_ctx, lab, image: str) -> None:
     profile = lab.profiles(image)["HyperV2012r2_VHDX"]
     ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV12R201": UP, "NUCHV12R202": UP},
                        repos={"nova": RepoOverride("nova", repo="file:///srv/vendor/nova", branch="hyperv-fix")})
-    records = [r for rs in ctx.run.pm.hook.hvrt_provision(ctx=ctx) if rs for r in rs]
-    assert {r["check"]: r["ok"] for r in records} == {"reachable": True, "git": True, "free_disk": True}
+    records = {r["check"]: r for r in controller_checks(ctx)}
+    assert list(records) == ["reachable", "host_key", "auth", "sudo", "git", "free_disk"]
+    assert all(records[c]["ok"] for c in ("reachable", "host_key", "auth", "git", "free_disk"))
+    # the test user is not root; without passwordless sudo the fix says how to grant it
+    sudo = records["sudo"]
+    assert sudo["ok"] or f"give {ctx.controller.user} passwordless sudo" in sudo["fix"], sudo
     deployment = ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
     dest = ctx.state["test_dest"]
     assert deployment.controller == "ctl01"
@@ -154,12 +165,35 @@ def test_other_deployer_selected_means_no_action(make_ctx, lab, image: str) -> N
     ctx = make_ctx(lab.profiles(image)["HyperV2012r2_VHDX"], nodes=[lab.node_host("N1")],
                    deploy={"deployer": "somethingelse"})
     assert ctx.run.pm.hook.hvrt_deploy(ctx=ctx) is None
-    assert ctx.run.pm.hook.hvrt_provision(ctx=ctx) == []
-    assert not ctx._transports
+    assert controller_checks(ctx) == []
+    assert list(ctx._transports) == ["ctl01"]  # opened for the hook, never used
 
 
 def test_preflight_refuses_too_little_disk(make_ctx, lab, image: str) -> None:
     ctx = make_ctx(lab.profiles(image)["HyperV2012r2_VHDX"], nodes=[lab.node_host("N1")],
                    settings={"min_free_disk_mb": 10**12})
-    with pytest.raises(InfrastructureError, match="MiB free"):
-        ctx.run.pm.hook.hvrt_provision(ctx=ctx)
+    disk = {r["check"]: r for r in controller_checks(ctx)}["free_disk"]
+    assert disk["ok"] is False and "MiB free" in disk["detail"] and "devstack: dest" in disk["fix"]
+
+
+def test_preflight_names_an_unknown_host_key_and_how_to_record_it(make_ctx, lab, image: str, tmp_path) -> None:
+    ctx = make_ctx(lab.profiles(image)["HyperV2012r2_VHDX"], nodes=[lab.node_host("N1")])
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    host = ctx.controller
+    stranger = replace(host, options={**host.options, "ssh": {**host.options["ssh"], "known_hosts": str(empty)}})
+    checks = {r["check"]: r for r in ctx.run.pm.hook.hvrt_preflight_host(
+        host=stranger, run=ctx.run, transport=ctx.transport(stranger), timeout=20)[0]}
+    assert checks["reachable"]["ok"] is True
+    assert checks["host_key"]["ok"] is False and "unknown host key" in checks["host_key"]["detail"]
+    assert f"ssh-keyscan -p {host.options['ssh']['port']} {host.address} >> {empty}" in checks["host_key"]["fix"]
+    assert {checks[c]["ok"] for c in ("auth", "sudo", "git", "free_disk")} == {None}
+
+
+def test_preflight_of_a_closed_port_is_unreachable(make_ctx, lab, image: str) -> None:
+    ctx = make_ctx(lab.profiles(image)["HyperV2012r2_VHDX"], nodes=[lab.node_host("N1")])
+    host = ctx.controller
+    closed = replace(host, options={**host.options, "ssh": {**host.options["ssh"], "port": 1}})
+    checks = {r["check"]: r for r in ctx.run.pm.hook.hvrt_preflight_host(
+        host=closed, run=ctx.run, transport=ctx.transport(closed), timeout=10)[0]}
+    assert checks["reachable"]["ok"] is False and checks["host_key"]["ok"] is None

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hvrt_winrm import settings as S
 
-from hvrt.config.model import Installer, Memory, Network, Profile
+from hvrt.config.model import Installer, Memory, Network, Profile, Secret
 from hvrt.errors import ConfigurationFailed, InfrastructureError
 from hvrt.sandbox.wsman.ini import parse
 
@@ -29,24 +29,88 @@ def scan_for(secrets: list[str], roots: list[Path]) -> list[str]:
     return hits
 
 
-def test_provision_preflight_records(sim_nodes, make_ctx):
+def preflight_of(ctx, host, timeout: float = 30.0) -> dict[str, dict]:
+    groups = ctx.run.pm.hook.hvrt_preflight_host(host=host, run=ctx.run, transport=ctx.transport(host),
+                                                 timeout=timeout)
+    return {c["check"]: c for group in groups if group for c in group}
+
+
+def test_preflight_records_every_check_of_a_healthy_node(sim_nodes, make_ctx):
     ctx = make_ctx([sim_nodes["hv-01"]])
-    groups = ctx.run.pm.hook.hvrt_provision(ctx=ctx)
-    checks = {c["check"]: c for group in groups if group for c in group}
-    assert set(checks) >= {"reachable", "os", "hyperv", "clock_skew", "free_disk", "winrm"}
-    assert all(c["ok"] and c["host"] == "hv-01" for c in checks.values())
+    checks = preflight_of(ctx, ctx.nodes[0])
+    assert list(checks) == ["reachable", "auth", "os", "powershell", "hyperv", "clock_skew", "free_disk",
+                            "max_envelope"]
+    assert all(c["ok"] is True and c["host"] == "hv-01" and c["fix"] == "" for c in checks.values())
+    assert "PowerShell 5.1" in checks["powershell"]["detail"]
+    assert "MaxEnvelopeSizekb=500" in checks["max_envelope"]["detail"]
 
 
-def test_provision_fails_on_clock_skew(sim_nodes, make_ctx):
+def test_preflight_names_clock_skew_and_its_fix(sim_nodes, make_ctx):
     node = sim_nodes["hv-02"]
     ctx = make_ctx([node])
     node.faults.clock_skew(400)
     try:
-        with pytest.raises(InfrastructureError) as info:
-            ctx.run.pm.hook.hvrt_provision(ctx=ctx)
+        checks = preflight_of(ctx, ctx.nodes[0])
     finally:
         node.faults.clear()
-    assert info.value.host == "hv-02" and "clock_skew" in str(info.value)
+    assert checks["clock_skew"]["ok"] is False and "+400" in checks["clock_skew"]["detail"]
+    assert "w32tm /resync" in checks["clock_skew"]["fix"]
+    assert all(c["ok"] for name, c in checks.items() if name != "clock_skew")
+
+
+def test_provision_stage_fails_on_the_same_checks(sim_nodes, make_ctx):
+    node = sim_nodes["hv-02"]
+    ctx = make_ctx([node])
+    node.faults.clock_skew(-900)
+    try:
+        with pytest.raises(InfrastructureError) as info:
+            ctx.run.pm.hook.hvrt_stage(ctx=ctx, stage="provision")
+    finally:
+        node.faults.clear()
+    assert info.value.host == "hv-02" and "clock_skew" in str(info.value) and "w32tm" in str(info.value)
+    recorded = {c["check"]: c["ok"] for c in ctx.result.facts["preflight"] if c["host"] == "hv-02"}
+    assert recorded["clock_skew"] is False and recorded["auth"] is True
+
+
+def test_small_envelope_and_full_disk_fail_with_their_fixes(sim_nodes, make_ctx):
+    node = sim_nodes["hv-01"]
+    before = node.model.state()
+    node.model.update(winrm={**before["winrm"], "max_envelope_kb": 100}, free_disk_bytes=3 * 1024**3)
+    ctx = make_ctx([node])
+    try:
+        checks = preflight_of(ctx, ctx.nodes[0])
+    finally:
+        node.model.update(winrm=before["winrm"], free_disk_bytes=before["free_disk_bytes"])
+    assert checks["max_envelope"]["ok"] is False
+    assert checks["max_envelope"]["fix"] == (
+        'set MaxEnvelopeSizekb to 8192: winrm set winrm/config @{MaxEnvelopeSizekb="8192"}')
+    assert checks["free_disk"]["ok"] is False and "3.0 GiB free" in checks["free_disk"]["detail"]
+
+
+def test_wrong_port_is_unreachable_and_the_rest_not_run(sim_nodes, make_ctx):
+    ctx = make_ctx([sim_nodes["hv-01"]])
+    host = ctx.nodes[0]
+    closed = replace(host, options={"winrm": {**host.options["winrm"], "port": 1, "retries": 0}})
+    checks = preflight_of(ctx, closed, timeout=10)
+    assert checks["reachable"]["ok"] is False and "127.0.0.21:1" in checks["reachable"]["detail"]
+    assert "winrm quickconfig" in checks["reachable"]["fix"]
+    assert {c["ok"] for name, c in checks.items() if name != "reachable"} == {None}
+
+
+def test_wrong_password_fails_auth_with_the_fix(sim_nodes, make_ctx):
+    node = sim_nodes["hv-01"]
+    ctx = make_ctx([node])
+    wrong = replace(ctx.nodes[0], password=Secret("not-the-password", "env:WRONG"))
+    checks = preflight_of(ctx, wrong, timeout=20)
+    assert checks["reachable"]["ok"] is True
+    assert checks["auth"]["ok"] is False and "rejected" in checks["auth"]["detail"]
+    assert "password of lab.nodes.hv-01" in checks["auth"]["fix"]
+    assert checks["clock_skew"]["ok"] is None
+
+
+def test_hosts_of_other_transports_are_not_checked(sim_nodes, make_ctx):
+    ctx = make_ctx([sim_nodes["hv-01"]])
+    assert preflight_of(ctx, ctx.controller) == {}
 
 
 def test_configure_and_collect_end_to_end(sim_nodes, make_ctx, node_password, release_password, tmp_path):
