@@ -202,13 +202,17 @@ def deploy(ctx: ScenarioContext, settings: DevstackSettings) -> Deployment:
         tempest_command=tuple(info.get("tempest_command") or settings.tempest_command),
         workdir=info.get("workdir") or posixpath.dirname(posixpath.dirname(tempest_conf)),
         extra={"devstack": ctx.result.facts["devstack"], "compute_url": record["compute_url"],
-               "network_url": record["network_url"], "sandbox": bool(info.get("sandbox"))},
+               "network_url": record["network_url"], "sandbox": bool(info.get("sandbox")),
+               "paths": dict(ctx.state[NAME])},
     )
 
 
 def collect(ctx: ScenarioContext, settings: DevstackSettings) -> None:
-    where = ctx.state.get(NAME) or {"logdir": settings.logdir, "config_dirs": settings.config_dirs,
-                                     "tempest_conf": settings.tempest_conf}
+    """Fetch DevStack's logs and configs: from where this scenario's stack.sh put them,
+    else where the reused deployment's did (``--reuse-deployment``), else the settings'."""
+    reused = (ctx.deployment.extra.get("paths") if ctx.deployment is not None else None) or None
+    where = ctx.state.get(NAME) or reused or {"logdir": settings.logdir, "config_dirs": settings.config_dirs,
+                                              "tempest_conf": settings.tempest_conf}
     try:
         transport = ctx.transport(ctx.controller)
         counts = collector.collect_controller(
