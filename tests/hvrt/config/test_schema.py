@@ -145,5 +145,6 @@ def test_a_bad_declaration_is_refused_at_once() -> None:
 
 def test_describe_lists_every_field() -> None:
     rows = describe(TOOL)
-    assert rows[0] == "| `mode` | fast slow | `fast` | how |"
+    assert rows[0] == "| `mode` | one of `fast`, `slow` | `fast` | how |"
+    assert rows[2] == "| `retries` | integer, between 0 and 5 | `2` |  |"
     assert len(rows) == len(TOOL.fields)

@@ -1,128 +1,23 @@
-"""Settings and per-host option blocks, declared as data and checked when the config loads.
+"""Checking a block as written against its declaration, and reading it with defaults.
 
-A plugin says what it reads -- its ``settings: <name>:`` block and blocks of lab
-hosts such as ``winrm:`` or ``salt:`` -- as :class:`Block` objects returned from the
-``hvrt_config_schema`` hook. :func:`validate` checks a block of the file against its
-declaration (unknown keys with a "did you mean", types, finite numbers and ranges,
-choices, patterns, value rules of :mod:`hvrt.config.values`, required fields) and
-records located errors. A plugin turns a block into values with :func:`read_block`,
-which runs the same checks on plain data (a host built in code has no file
-positions; errors then point at the host) and fills in the defaults. So each block is
-checked one way, in one place.
-
-Example::
-
-    Block("settings", "devstack", doc="the DevStack deployer", fields=(
-        Field("dest", rule="path", default="/opt/stack", doc="DEST on the controller"),
-        Field("stack_timeout", "number", rule="timeout", default=7200.0),
-        Field("localrc", "mapping", item=Field("", "setting"), key_pattern=r"[A-Za-z_][A-Za-z0-9_]*"),
-    ))
+:func:`validate` records located errors in a :class:`~hvrt.config.check.Problems`
+(the loader's pass over the file); :func:`read_block` runs the same checks on plain
+data and raises, for a plugin reading a block of a host built in code.
 """
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from hvrt.config.check import Problems, as_map, check_keys, did_you_mean, type_name
 from hvrt.config.model import Secret, Source
+from hvrt.config.schema.types import Block, Field, Requires
 from hvrt.config.values import NUMBER_RULES, REFERENCE, RULES, number_text, one_line
 from hvrt.config.yamlsrc import LList, LMap, Meta, from_plain, join
 
-TYPES = ("string", "integer", "number", "boolean", "setting", "list", "mapping", "block", "any")
-"""``setting``: a plain value bound for an INI file or local.conf (string, number or boolean)."""
-SCOPES = ("settings", "host", "node", "controller")
-"""Where a block is written: ``settings: <name>:``, or a block of every lab host, of
-nodes only, or of controllers only."""
-
-Custom = Callable[[Mapping[str, Any], "str | None"], Iterable[tuple[str, str]]]
-"""A block's own check: ``(values with defaults, host transport or None) -> (key, message)...``."""
-
-
-@dataclass(frozen=True)
-class Field:
-    """One key of a block.
-
-    :param type: one of :data:`TYPES`.
-    :param rule: a value rule of :data:`hvrt.config.values.RULES` (``path``, ``timeout``,
-        ``url:repo``, ``git-ref``, ...).
-    :param item: the schema of each list item (``list``) or each value (``mapping``).
-    :param fields: the keys of a nested block (``block``).
-    :param single: a ``list`` also accepts one plain value (as a one-item list).
-    :param above: the value must be greater than this sibling field's (or its default).
-    :param multiline: a ``string`` may hold line breaks.
-    """
-
-    name: str
-    type: str = "string"
-    doc: str = ""
-    default: Any = None
-    required: bool = False
-    choices: tuple[Any, ...] = ()
-    minimum: float | None = None
-    maximum: float | None = None
-    rule: str | None = None
-    pattern: str | None = None
-    pattern_doc: str = ""
-    item: Field | None = None
-    fields: tuple[Field, ...] = ()
-    key_pattern: str | None = None
-    single: bool = False
-    above: str | None = None
-    multiline: bool = False
-
-    def __post_init__(self) -> None:
-        if self.type not in TYPES:
-            raise ValueError(f"field {self.name!r}: unknown type {self.type!r} (types: {', '.join(TYPES)})")
-        if self.rule is not None and self.rule not in RULES:
-            raise ValueError(f"field {self.name!r}: unknown rule {self.rule!r} (rules: {', '.join(RULES)})")
-
-
-@dataclass(frozen=True)
-class Requires:
-    """When field ``when`` has the value ``equals``, the fields ``needs`` must be given."""
-
-    when: str
-    equals: Any
-    needs: tuple[str, ...]
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Block:
-    """The keys a plugin reads from one block of the config.
-
-    :param scope: one of :data:`SCOPES`.
-    :param name: ``devstack`` for ``settings: devstack:``; ``winrm`` for a host's ``winrm:``.
-    :param check: a last check of the whole block for rules fields cannot say
-        (called only when every field is valid).
-    """
-
-    scope: str
-    name: str
-    fields: tuple[Field, ...]
-    doc: str = ""
-    requires: tuple[Requires, ...] = ()
-    check: Custom | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.scope not in SCOPES:
-            raise ValueError(f"block {self.name!r}: unknown scope {self.scope!r} (scopes: {', '.join(SCOPES)})")
-
-    @property
-    def where(self) -> str:
-        return f"settings.{self.name}" if self.scope == "settings" else f"{self.scope} block {self.name}:"
-
-    def field(self, name: str) -> Field | None:
-        return next((f for f in self.fields if f.name == name), None)
-
-
 ANY = Field("", "any")
-
-# ------------------------------------------------------------------- checking
-
 
 def validate(block: Block, value: Any, meta: Meta, p: Problems, *, transport: str | None = None) -> bool:
     """Record every way ``value`` (the block as written) breaks ``block``; ``True`` if none."""
@@ -322,14 +217,14 @@ def _check_number(f: Field, value: Any, meta: Meta, p: Problems) -> bool:
     elif f.rule in NUMBER_RULES:
         problem = RULES[f.rule](value)
     elif (f.minimum is not None and value < f.minimum) or (f.maximum is not None and value > f.maximum):
-        problem = f"must be {_bounds(f.minimum, f.maximum)}, got {number_text(value)}"
+        problem = f"must be {bounds_text(f.minimum, f.maximum)}, got {number_text(value)}"
     if problem is not None:
         p.error(problem, meta.source, meta.path)
         return False
     return True
 
 
-def _bounds(low: float | None, high: float | None) -> str:
+def bounds_text(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
         return f"between {low:g} and {high:g}"
     return f"at least {low:g}" if low is not None else f"at most {high:g}"
@@ -342,48 +237,3 @@ def _is_nonfinite(value: Any) -> bool:
 def _wrong(p: Problems, meta: Meta, expected: str, value: Any, *, hint: str = "") -> bool:
     p.error(f"expected {expected}, got {type_name(value)}{hint}", meta.source, meta.path)
     return False
-
-
-# ------------------------------------------------------------------- documenting
-
-
-def describe(block: Block) -> list[str]:
-    """Markdown table rows (``| key | value | default | meaning |``) documenting a block.
-
-    ``docs/config.md`` holds these rows for the core's and the built-in plugins' blocks;
-    a test keeps them equal.
-    """
-    return [f"| `{f.name}` | {_kind(f)} | {_default(f)} | {f.doc} |" for f in block.fields]
-
-
-def _kind(f: Field) -> str:
-    if f.choices:
-        return "one of " + ", ".join(f"`{c}`" for c in f.choices)
-    text = {"setting": "plain value", "block": "mapping"}.get(f.type, f.type)
-    if f.type == "list" and f.item is not None:
-        text = f"list of {_kind(f.item)}" + (" (or one)" if f.single else "")
-    if f.type == "mapping" and f.item is not None:
-        text = f"mapping of {_kind(f.item)}"
-    if f.type == "block":
-        text += " of " + ", ".join(f"`{g.name}`" for g in f.fields)
-    if f.rule is not None:
-        text += f" ({f.rule})"
-    if f.pattern_doc:
-        text += f" ({f.pattern_doc})"
-    if f.minimum is not None or f.maximum is not None:
-        text += f", {_bounds(f.minimum, f.maximum)}"
-    if f.above is not None:
-        text += f", above `{f.above}`"
-    return text
-
-
-def _default(f: Field) -> str:
-    if f.required:
-        return "required"
-    if f.default in (None, "", (), [], {}):
-        return ""
-    if isinstance(f.default, bool):
-        return f"`{str(f.default).lower()}`"
-    if isinstance(f.default, float):
-        return f"`{number_text(f.default)}`"
-    return f"`{f.default}`"
