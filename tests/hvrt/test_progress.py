@@ -31,3 +31,38 @@ def test_live_block_shows_running_scenarios_with_stage() -> None:
     text = out.getvalue()
     assert "a: FAILED" in text
     assert "b" in text and "test" in text
+
+
+class FakeTty(io.StringIO):
+    """A terminal as far as :func:`can_redraw` can tell (isatty), capturing the output."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_dumb_terminal_gets_plain_lines(monkeypatch) -> None:
+    from hvrt.progress import can_redraw
+
+    out = FakeTty()
+    monkeypatch.setenv("TERM", "dumb")
+    assert not can_redraw(out) and not Progress(out).live
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert can_redraw(out) and Progress(out).live
+    assert not can_redraw(io.StringIO())
+
+
+def test_no_progress_prints_nothing() -> None:
+    out = FakeTty()
+    progress = Progress(out, enabled=False, total=1)
+    with progress:
+        progress("", "preflight", "pre-flight: 3 hosts ok (0.4s)")
+        progress("a", "start", "")
+        progress("a", "end", "passed")
+    assert out.getvalue() == "" and not progress.live
+
+
+def test_preflight_text_is_printed_as_it_is() -> None:
+    out = io.StringIO()
+    progress = Progress(out, live=False)
+    progress("", "preflight", "pre-flight: 3 hosts ok (0.4s)")
+    assert out.getvalue() == "pre-flight: 3 hosts ok (0.4s)\n" and progress.done == 0

@@ -26,7 +26,7 @@ def plan_json(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_json_lists_every_scenario_with_its_needs(plan_json: dict) -> None:
-    assert plan_json["release"] == "2024.1-rc1"
+    assert plan_json["schema"] == 1 and plan_json["release"] == "2024.1-rc1"
     scenarios = {s["name"]: s for s in plan_json["scenarios"]}
     assert len(scenarios) == 12 and "base" not in scenarios
     ovs = scenarios["2012r2-ovs-vxlan"]

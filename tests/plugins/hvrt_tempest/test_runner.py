@@ -269,3 +269,43 @@ def test_workspace_names_are_single_path_elements(scenario_factory) -> None:
     runner = TempestRunner(ctx, deployment)
     assert runner.workspace.split("/")[-2:] == ["2012r2_vhdx_cow_x", "identity"]
     assert ".." not in runner.workspace.split("/")
+
+
+def test_a_rerun_runs_only_the_failed_tests_still_selected(
+    scenario_factory: Factory, sample_deployment: Deployment, sample_settings: dict[str, Any]
+) -> None:
+    ctx = scenario_factory(
+        suite=TempestSuite(include=("hvrt_sample.checks.",), exclude=("hvrt_sample.checks.Flaky",), max_attempts=1),
+        deployment=sample_deployment, settings=sample_settings,
+    )
+    # the flaky test failed last time but the suite excludes it now: it is not run again
+    ctx.only_tests = (BROKEN, FLAKY, "hvrt_sample.checks.Arithmetic.test_addition")
+    cases = TempestRunner(ctx, sample_deployment).run()
+    assert statuses(cases) == {BROKEN: "failed", "hvrt_sample.checks.Arithmetic.test_addition": "passed"}
+    facts = ctx.result.facts["tempest"]
+    assert facts["rerun"] == {"failed": 3, "selected": 2}
+    assert facts["selection"] == {"parallel": 2, "isolated": 0, "skipped": 0, "xfail": 0}
+    assert [a["tests"] for a in facts["attempts"]] == [2]
+
+
+def test_a_rerun_whose_tests_are_gone_is_an_error(
+    scenario_factory: Factory, sample_deployment: Deployment, sample_settings: dict[str, Any]
+) -> None:
+    ctx = scenario_factory(suite=TempestSuite(include=("hvrt_sample.checks.",)), deployment=sample_deployment,
+                           settings=sample_settings)
+    ctx.only_tests = ("hvrt_sample.checks.Removed.test_gone",)
+    with pytest.raises(TestRunError, match="none of the 1 tests to run again is selected"):
+        TempestRunner(ctx, sample_deployment).run()
+
+
+def test_listing_from_a_scratch_workspace_needs_no_cloud(cloud_venvs: None) -> None:
+    from hvrt_tempest.runner import list_available
+
+    from hvrt.transport.local import LocalTransport
+
+    transport = LocalTransport("controller")
+    ids = list_available(transport, [venvs.venv_bin("tempest", "tempest").as_posix()], timeout=300)
+    assert len(ids) > 1000 and ids == sorted(ids)
+    assert any(i.startswith("tempest.api.identity.v3.test_api_discovery.TestApiDiscovery.") for i in ids)
+    with pytest.raises(TestRunError, match="list-tests exited"):
+        list_available(transport, ["/nonexistent/tempest"], timeout=60)

@@ -12,6 +12,7 @@ from hvrt_tempest.selection import (
     ids_to_rerun,
     longest_match,
     parse_listing,
+    restrict,
     select,
 )
 
@@ -133,3 +134,20 @@ def test_fixture_entries_rerun_their_class() -> None:
     assert ids_to_rerun(["setUpClass (m.A)", "m.B.test_4", "not.in.pool"], pool) == [
         "m.A.test_1[id-1]", "m.A.test_2", "m.B.test_4",
     ]
+
+
+def test_restrict_keeps_the_failed_tests_the_suite_still_selects(listed: list[str]) -> None:
+    lists = SuiteLists(include=("tempest.api.identity.",), isolated=("tempest.api.identity.v3.test_tokens",),
+                       exclude=("tempest.api.identity.admin",),
+                       skip={"tempest.api.identity.v3.test_api_discovery": "not here"},
+                       xfail={"tempest.api.identity.v3.test_tokens.TokensV3Test.test_create_token": "bug 9"})
+    chosen = select(listed, lists)
+    token = next(i for i in chosen.isolated if ".TokensV3Test.test_create_token[" in i)
+    parallel = chosen.parallel[0]
+    excluded = next(i for i in listed if i.startswith("tempest.api.identity.admin."))
+    narrowed = restrict(chosen, [token, parallel, excluded, "setUpClass (tempest.api.identity.v3.test_tokens.TokensV3Test)"])
+    every_token_test = [i for i in chosen.isolated if ".TokensV3Test." in i]
+    assert narrowed.parallel == [parallel]
+    assert narrowed.isolated == every_token_test, "a failed class fixture re-runs its class"
+    assert narrowed.skipped == {} and narrowed.xfail == {token: "bug 9"}
+    assert excluded not in narrowed.to_run
