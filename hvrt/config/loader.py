@@ -98,7 +98,7 @@ def load_config(
 
 
 def _check_version(tree: LMap, p: Problems) -> None:
-    if "version" in tree and tree["version"] not in VERSIONS:
+    if "version" in tree and (type(tree["version"]) is not int or tree["version"] not in VERSIONS):
         meta = tree.meta_of("version")
         p.error(f"unsupported version {tree['version']!r} (this hvrt reads version 1)", meta.source, meta.path)
 
@@ -121,7 +121,7 @@ def _schemas(tree: LMap, plugins: tuple[str, ...], given: Schemas | Iterable[Blo
     if given is not None:
         return Schemas(tuple(given), plugins=frozenset(plugins))
     try:
-        return discover(plugins, extra)
+        return discover([name for name in plugins if PLUGIN_NAME.fullmatch(name)], extra)
     except PluginLoadError as exc:
         listed = tree.get("plugins")
         metas = [m for item, m in zip(listed, listed.meta, strict=True) if item == exc.name] \
