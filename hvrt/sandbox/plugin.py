@@ -8,8 +8,20 @@ from __future__ import annotations
 import sys
 
 from hvrt import hookimpl
+from hvrt.config.schema import Block, Field
 from hvrt.context import RunContext
 from hvrt.sandbox.lab import SandboxLab
+
+SETTINGS = Block("settings", "sandbox", (
+    Field("state_dir", rule="path", doc="where the simulated lab keeps its state (default /var/tmp/hvrt-sandbox)"),
+    Field("autostart", "boolean", default=True, doc="bring the lab up when a run starts"),
+), doc="the sandbox lab")
+
+
+@hookimpl
+def hvrt_config_schema() -> list[Block]:
+    """The block the sandbox reads: ``settings.sandbox``."""
+    return [SETTINGS]
 
 
 @hookimpl

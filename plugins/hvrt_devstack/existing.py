@@ -21,7 +21,10 @@ from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import ConfigError
 from hvrt_devstack import health
 from hvrt_devstack.plugin import check_health
-from hvrt_devstack.settings import selected_deployer
+from hvrt_devstack.settings import (
+    hvrt_config_schema,  # noqa: F401 - the plugin declares its blocks
+    selected_deployer,
+)
 
 NAME = "existing"
 DEFAULT_CLOUDS_YAML = "~/.config/openstack/clouds.yaml"

@@ -19,7 +19,10 @@ from hvrt.installer import local_installer
 from hvrt.transport.base import CommandResult
 from hvrt_puppet import data as hiera
 from hvrt_puppet.apply import Fetched, PuppetApply
-from hvrt_puppet.options import PuppetOptions
+from hvrt_puppet.options import (
+    PuppetOptions,
+    hvrt_config_schema,  # noqa: F401 - the plugin declares its blocks
+)
 from hvrt_puppet.report import CHANGED, FAILED_RUN, ApplySummary, summarize
 
 NAME = "puppet"

@@ -19,7 +19,10 @@ from hvrt.context import ScenarioContext
 from hvrt.installer import local_installer
 from hvrt_saltstack import pillar as pillars
 from hvrt_saltstack.applier import Applier
-from hvrt_saltstack.options import SaltOptions
+from hvrt_saltstack.options import (
+    SaltOptions,
+    hvrt_config_schema,  # noqa: F401 - the plugin declares its blocks
+)
 from hvrt_saltstack.via_local import LocalCall
 from hvrt_saltstack.via_master import MasterPublish
 from hvrt_saltstack.via_ssh import SaltSsh

@@ -86,8 +86,6 @@ def test_the_block_is_checked_when_the_config_loads(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="hvrt_saltstack/plugin.py does not yet re-export "
-                   "hvrt_saltstack.options.hvrt_config_schema, so the entry point declares nothing")
 def test_the_entry_point_declares_the_block() -> None:
     from hvrt_saltstack.options import SALT
 
