@@ -78,6 +78,7 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         outcome = execute(request)
         return outcome, log.read_text().splitlines()
 
+    run.testlab = testlab
     return run
 
 
@@ -177,3 +178,22 @@ def test_bad_stage_options_are_usage_errors_with_a_json_error(argv, message, cap
     assert message in err
     error = json.loads(out)
     assert error["schema"] == 1 and message in error["error"]["message"] and error["error"]["exit_code"] == 2
+
+
+def test_resume_continues_a_rerun_as_it_was_asked(lab, tmp_path: Path) -> None:
+    first, _ = lab(Runner(FIRST), ["alpha"])
+    cfg = tmp_path / "hvrt.yaml"
+    good = cfg.read_text()
+    cfg.write_text(good.replace("testlab: {marker_dir:", "testlab: {fail: {alpha: provision}, marker_dir:"))
+    broken, _ = lab(Runner(FIRST), rerun_failed=first.run_dir, reuse_deployment=True)
+    assert broken.exit_code == 3 and broken.summary.scenarios[0].status.value == "error"
+    cfg.write_text(good)
+    runner = Runner(FIRST)
+    request = RunRequest(resume_dir=broken.run_dir, options=RunOptions(resume=True),
+                         extra_plugins=[("testlab", lab.testlab), ("runner", runner)])
+    resumed = execute(request)
+    assert resumed.run_dir == broken.run_dir
+    assert runner.asked == {"alpha": ("t.A.test_bad", "t.B.test_broken")}
+    (alpha,) = resumed.summary.scenarios
+    assert stages_of(alpha)["deploy"] == "skipped" and stages_of(alpha)["test"] == "ok"
+    assert runner.deployments["alpha"].controller == first.summary.scenarios[0].controller

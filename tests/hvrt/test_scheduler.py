@@ -129,3 +129,20 @@ def test_stop_starts_nothing_more() -> None:
     sched.run()
     assert len(ran) == 1
     assert len(sched.not_started) == 4
+
+
+def test_a_pool_without_the_unhealthy_hosts_never_leases_them() -> None:
+    from hvrt.scheduler import can_ever_run
+
+    pinned = scenario("pinned", ("n1",), 1)
+    either = scenario("either", ("n1", "n2"), 1)
+    pair = scenario("pair", ("n1", "n2"), 2)
+    pool = LeasePool(["n2", "c1"])  # n1 failed pre-flight
+    assert can_ever_run(pinned) and not can_ever_run(pinned, pool.hosts)
+    assert can_ever_run(either, pool.hosts) and not can_ever_run(pair, pool.hosts)
+    assert not can_ever_run(either, {"n1", "n2"}), "no controller left"
+    seen: list[tuple[str, tuple[str, ...]]] = []
+    sched = Scheduler([pinned, either, pair], pool, lambda sc, lease: seen.append((sc.name, lease.nodes)), jobs=2)
+    assert sorted(s.name for s in sched.unschedulable) == ["pair", "pinned"]
+    sched.run()
+    assert seen == [("either", ("n2",))]
