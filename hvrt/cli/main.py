@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -83,7 +84,8 @@ environment:
 
 def exit_epilog(codes: Mapping[int, str], *, config_search: bool = True) -> str:
     """The epilog of a verb: its exit codes, then the environment it reads."""
-    lines = ["exit codes:"] + [f"  {code:<4} {text}" for code, text in sorted(codes.items())]
+    lines = ["exit codes:"] + [textwrap.fill(text, 88, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7)
+                               for code, text in sorted(codes.items())]
     environment = ENVIRONMENT if config_search else "\n".join(
         line for line in ENVIRONMENT.splitlines() if "HVRT_CONFIG" not in line and "XDG_CONFIG" not in line) + "\n"
     return "\n".join(lines) + "\n\n" + environment

@@ -13,9 +13,9 @@ from hvrt.preflight import DEFAULT_TIMEOUT
 from hvrt.progress import Progress
 from hvrt.stages import STAGES
 
-DESCRIPTION = f"""\
-Run scenarios through {' -> '.join(STAGES[1:])} and write the results tree
-<results>/<release>/<run-id>/.
+DESCRIPTION = """\
+Run scenarios through provision -> configure -> deploy -> test -> collect -> report ->
+teardown and write the results tree <results>/<release>/<run-id>/.
 
 Without --profile or --all, runs the profiles whose include_default is true.
 Before the first scenario starts, every host the run may use is checked (the checks
