@@ -55,6 +55,8 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _POLL = 0.02
 _KILL_TIMEOUT = 10.0
 _RECV = 65536
+_EOF_GRACE = 1.0
+"""Seconds output may still arrive after the exit status."""
 _PREFETCH = 64
 """SFTP read requests in flight per file (32 KiB each)."""
 _PID_LINE_MAX = len(PID_MARKER) + 24
@@ -286,8 +288,7 @@ class SSHTransport(Transport):
             transport = chan.get_transport()
             alive = transport is not None and transport.is_active()
             if chan.exit_status_ready():
-                while self._drain(chan, streams):  # data that came with the status
-                    pass
+                self._drain_to_eof(chan, streams, min(deadline, time.monotonic() + _EOF_GRACE))
                 status = chan.recv_exit_status()
                 # -1: no exit-status message; a signal killed the command or the link died.
                 if status != -1 or (alive and not self._closed):
@@ -306,6 +307,19 @@ class SSHTransport(Transport):
         if self._closed:
             raise TransportError(f"command {argv[0]!r} aborted: transport closed", host=self.host_name)
         raise TransportError(f"command {argv[0]!r} failed: connection lost", host=self.host_name)
+
+    def _drain_to_eof(self, chan: paramiko.Channel, streams: _PidLine, until: float) -> None:
+        """Read what is left once the exit status came (OpenSSH may send it before the
+        last output): until the end of the stream, or ``until`` for a command whose
+        children keep its output open."""
+        while True:
+            if self._drain(chan, streams):
+                continue
+            if chan.eof_received or chan.closed or time.monotonic() > until:
+                break
+            time.sleep(_POLL / 4)
+        while self._drain(chan, streams):
+            pass
 
     @staticmethod
     def _drain(chan: paramiko.Channel, streams: _PidLine) -> bool:

@@ -122,6 +122,11 @@ class HostilePeer(paramiko.ServerInterface):
             if "endless-stdout" in command:
                 while not channel.closed:
                     channel.sendall(block)
+            elif "late-output" in command:  # the status first, as OpenSSH may do under load
+                channel.send_exit_status(0)
+                time.sleep(0.3)
+                channel.sendall(b"after the status\n")
+                return
             elif "flood-stdout" in command:
                 for _ in range(STREAMED // len(block)):
                     channel.sendall(block)
@@ -356,3 +361,8 @@ def test_endless_output_without_a_newline_times_out_with_bounded_memory(ssh: SSH
         tracemalloc.stop()
     assert peak < 40 * MiB, peak
     assert list(tmp_path.iterdir()) == []  # the spill file of a failed command is removed
+
+
+def test_output_that_follows_the_exit_status_is_kept(ssh: SSHTransport) -> None:
+    result = ssh.run(["late-output"], timeout=10)
+    assert (result.exit_code, result.stdout) == (0, "after the status\n")
