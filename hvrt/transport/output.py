@@ -79,6 +79,10 @@ class CommandResult:
         if spilled is not None and spilled.exists():
             shutil.move(str(spilled), dest)
             dest.chmod(0o644)
+            if stream == "stdout":
+                self.stdout_file = dest
+            else:
+                self.stderr_file = dest
         else:
             dest.write_text(self.stdout if stream == "stdout" else self.stderr, encoding="utf-8")
         return dest

@@ -47,6 +47,10 @@ def test_past_the_memory_limit_the_whole_stream_is_on_disk(tmp_path: Path) -> No
     assert tail == data[-500:].decode("utf-8", "replace")
     kept = result.keep_output("stdout", tmp_path / "kept" / "out.log")
     assert kept.read_bytes() == data and not list(tmp_path.glob("hvrt-stdout-*"))
+    assert result.stdout_file == kept
+    del result
+    gc.collect()
+    assert kept.exists()  # a kept file is the caller's
 
 
 def test_past_the_disk_limit_the_stream_is_counted_not_kept(tmp_path: Path) -> None:
