@@ -144,6 +144,13 @@ function Install-HvrtMsi {
 }
 
 # ---------------------------------------------------------------------- INI files
+# Read and written the way oslo.config reads them (the Python twin is
+# hvrt/sandbox/wsman/ini.py): a section is a line that starts with '[' and ends
+# with ']'; a line that starts with a space or a tab continues the value above;
+# '#' and ';' start comments; a key ends at the first '=' or ':'. Sections are
+# matched by oslo.config group (DEFAULT exactly, other names without regard to
+# case), keys exactly. Every assignment of a key in its group is found: the first
+# is rewritten in place, the others are removed.
 
 function Read-HvrtIniLines {
     param([string]$Path)
@@ -153,60 +160,160 @@ function Read-HvrtIniLines {
     return ,@()
 }
 
-function Get-HvrtIniValues {
-    param([hashtable]$P)
-    $result = @{}
-    $section = $null
-    $key = $null
-    foreach ($line in (Read-HvrtIniLines ([string]$P.path))) {
-        if ($null -ne $key -and $line -match '^[ \t]' -and $line.Trim().Length -gt 0) {
-            $result[$section][$key] += "`n" + ($line -replace '^(    |[ \t]+)', '')
-            continue
+function Get-HvrtIniGroup {
+    param([string]$Section)
+    if ($Section -ceq 'DEFAULT') {
+        return $Section
+    }
+    return $Section.ToLowerInvariant()
+}
+
+function Split-HvrtIniLine {
+    param([string]$Line)
+    $cut = $Line.IndexOf('=')
+    $colon = $Line.IndexOf(':')
+    if ($cut -lt 0 -or ($colon -ge 0 -and $colon -lt $cut)) {
+        $cut = $colon
+    }
+    if ($cut -lt 0) {
+        return $null
+    }
+    $value = $Line.Substring($cut + 1).Trim()
+    if ($value.Length -gt 0 -and ($value[0] -eq '"' -or $value[0] -eq "'") -and $value[0] -eq $value[$value.Length - 1]) {
+        if ($value.Length -ge 2) {
+            $value = $value.Substring(1, $value.Length - 2)
         }
-        $key = $null
-        if ($line -match '^\s*\[([^\]]+)\]\s*$') {
-            $section = $Matches[1].Trim()
-            if (-not $result.ContainsKey($section)) {
-                $result[$section] = @{}
-            }
-        }
-        elseif ($null -ne $section -and $line -match '^([^\s=#;\[][^=]*?)\s*=\s?(.*)$') {
-            $key = $Matches[1].Trim()
-            $result[$section][$key] = $Matches[2]
+        else {
+            $value = ''
         }
     }
+    return @{ key = $Line.Substring(0, $cut).Trim(); value = $value }
+}
+
+function Get-HvrtIniLayout {
+    param($Lines)
+    $layout = @{ sections = (New-Object System.Collections.ArrayList); assignments = (New-Object System.Collections.ArrayList) }
+    $current = $null
+    $header = -1
+    $open = $null
+    for ($i = 0; $i -le $Lines.Count; $i++) {
+        $line = ''
+        if ($i -lt $Lines.Count) {
+            $line = ([string]$Lines[$i]).TrimEnd()
+            if ($line.Length -gt 0 -and ($line[0] -eq ' ' -or $line[0] -eq "`t")) {
+                if ($null -ne $open) {
+                    $open.parts.Add($line.TrimStart())
+                }
+                continue
+            }
+        }
+        if ($null -ne $open) {
+            [void]$layout.assignments.Add(@{ section = $open.section; key = $open.key; value = ($open.parts -join "`n"); start = $open.start; stop = $i })
+            $open = $null
+        }
+        if ($i -eq $Lines.Count -or $line.Length -eq 0 -or $line[0] -eq '#' -or $line[0] -eq ';') {
+            continue
+        }
+        if ($line[0] -eq '[') {
+            if ($line.EndsWith(']') -and $line.Length -gt 2) {
+                if ($null -ne $current) {
+                    [void]$layout.sections.Add(@{ name = $current; header = $header; end = $i })
+                }
+                $current = $line.Substring(1, $line.Length - 2)
+                $header = $i
+            }
+            continue
+        }
+        $pair = Split-HvrtIniLine $line
+        if ($null -ne $pair -and $pair.key.Length -gt 0 -and $null -ne $current) {
+            $parts = New-Object System.Collections.Generic.List[string]
+            $parts.Add([string]$pair.value)
+            $open = @{ section = $current; key = $pair.key; parts = $parts; start = $i }
+        }
+    }
+    if ($null -ne $current) {
+        [void]$layout.sections.Add(@{ name = $current; header = $header; end = $Lines.Count })
+    }
+    return $layout
+}
+
+function Get-HvrtIniValues {
+    param([hashtable]$P)
+    $layout = Get-HvrtIniLayout (Read-HvrtIniLines ([string]$P.path))
+    $result = New-Object System.Collections.Hashtable ([StringComparer]::Ordinal)
+    $spelling = New-Object System.Collections.Hashtable ([StringComparer]::Ordinal)
+    foreach ($section in $layout.sections) {
+        $group = Get-HvrtIniGroup $section.name
+        if (-not $spelling.ContainsKey($group)) {
+            $spelling[$group] = $section.name
+            $result[$section.name] = New-Object System.Collections.Hashtable ([StringComparer]::Ordinal)
+        }
+    }
+    foreach ($assignment in $layout.assignments) {
+        $result[$spelling[(Get-HvrtIniGroup $assignment.section)]][$assignment.key] = $assignment.value
+    }
     return $result
+}
+
+function Get-HvrtIniProblem {
+    param([string]$Section, [string]$Key, [string]$Value)
+    if ($Section.Length -eq 0 -or $Section -match '[\r\n\x00\[\]]') {
+        return "invalid INI section name '$Section'"
+    }
+    if ($Key.Length -eq 0 -or $Key.Trim() -cne $Key -or $Key -match '[\r\n\x00=:]' -or $Key -match '^[#;\[]') {
+        return "invalid INI key '$Key' in section [$Section]"
+    }
+    if ($Value -match '[\r\x00\x0b\x0c\x1c-\x1e\x85\u2028\u2029]') {
+        return "the value of [$Section] $Key holds a CR, NUL or other line-breaking character"
+    }
+    $valueLines = $Value.Split("`n")
+    for ($i = 1; $i -lt $valueLines.Count; $i++) {
+        if ($valueLines[$i].Length -eq 0 -or $valueLines[$i].Trim() -cne $valueLines[$i]) {
+            return "line $($i + 1) of the value of [$Section] $Key is empty or starts or ends with white space; oslo.config would not read it back"
+        }
+    }
+    return $null
+}
+
+function Format-HvrtIniValue {
+    param([string]$Key, [string]$Value)
+    $valueLines = $Value.Split("`n")
+    $first = $valueLines[0]
+    if ($first.Trim() -cne $first -or ($first.Length -gt 0 -and ($first[0] -eq '"' -or $first[0] -eq "'") -and $first[0] -eq $first[$first.Length - 1])) {
+        $first = '"' + $first + '"'
+    }
+    $new = New-Object System.Collections.Generic.List[string]
+    if ($first.Length -gt 0) {
+        $new.Add($Key + ' = ' + $first)
+    }
+    else {
+        $new.Add($Key + ' =')
+    }
+    for ($i = 1; $i -lt $valueLines.Count; $i++) {
+        $new.Add('    ' + $valueLines[$i])
+    }
+    return ,$new
 }
 
 function Set-HvrtIniValues {
     param([hashtable]$P)
     $path = [string]$P.path
+    foreach ($section in @($P.values.Keys)) {
+        foreach ($key in @($P.values[$section].Keys)) {
+            $problem = Get-HvrtIniProblem -Section $section -Key $key -Value ([string]$P.values[$section][$key])
+            if ($null -ne $problem) {
+                throw $problem
+            }
+        }
+    }
     $lines = New-Object System.Collections.Generic.List[string]
     foreach ($line in (Read-HvrtIniLines $path)) {
         $lines.Add($line)
     }
-    $current = Get-HvrtIniValues @{ path = $path }
     $changed = 0
-    foreach ($section in $P.values.Keys) {
-        if ($section -match '[\r\n\[\]]' -or $section.Length -eq 0) {
-            throw "invalid INI section name '$section'"
-        }
-        foreach ($key in $P.values[$section].Keys) {
-            if ($key -match '[\r\n=]' -or $key -match '^[#;\[]' -or $key.Trim() -ne $key -or $key.Length -eq 0) {
-                throw "invalid INI key '$key' in section [$section]"
-            }
-            $value = [string]$P.values[$section][$key]
-            if ($current.ContainsKey($section) -and $current[$section].ContainsKey($key) -and $current[$section][$key] -ceq $value) {
-                continue
-            }
-            $valueLines = $value.Replace("`r`n", "`n").Split("`n")
-            $new = New-Object System.Collections.Generic.List[string]
-            $new.Add("$key = " + $valueLines[0])
-            for ($i = 1; $i -lt $valueLines.Count; $i++) {
-                $new.Add('    ' + $valueLines[$i])
-            }
-            Set-HvrtIniLine -Lines $lines -Section $section -Key $key -NewLines $new
-            $changed++
+    foreach ($section in @($P.values.Keys)) {
+        foreach ($key in @($P.values[$section].Keys)) {
+            $changed += Set-HvrtIniLine -Lines $lines -Section $section -Key $key -Value ([string]$P.values[$section][$key])
         }
     }
     New-Item -ItemType Directory -Force -Path (Split-Path -Parent $path) | Out-Null
@@ -215,44 +322,39 @@ function Set-HvrtIniValues {
 }
 
 function Set-HvrtIniLine {
-    param($Lines, [string]$Section, [string]$Key, $NewLines)
-    $start = -1
-    $end = $Lines.Count
-    for ($i = 0; $i -lt $Lines.Count; $i++) {
-        if ($Lines[$i] -match '^\s*\[([^\]]+)\]\s*$') {
-            if ($start -ge 0) {
-                $end = $i
-                break
-            }
-            if ($Matches[1].Trim() -ceq $Section) {
-                $start = $i
-            }
-        }
+    param($Lines, [string]$Section, [string]$Key, [string]$Value)
+    $group = Get-HvrtIniGroup $Section
+    $layout = Get-HvrtIniLayout $Lines
+    $found = @($layout.assignments | Where-Object { $_.key -ceq $Key -and (Get-HvrtIniGroup $_.section) -ceq $group })
+    if ($found.Count -eq 1 -and $found[0].value -ceq $Value) {
+        return 0
     }
-    if ($start -lt 0) {
+    $new = Format-HvrtIniValue -Key $Key -Value $Value
+    if ($found.Count -gt 0) {
+        for ($n = $found.Count - 1; $n -ge 0; $n--) {
+            $Lines.RemoveRange($found[$n].start, $found[$n].stop - $found[$n].start)
+        }
+        $Lines.InsertRange($found[0].start, $new)
+        return 1
+    }
+    $matching = @($layout.sections | Where-Object { (Get-HvrtIniGroup $_.name) -ceq $group })
+    if ($matching.Count -eq 0) {
         if ($Lines.Count -gt 0 -and $Lines[$Lines.Count - 1].Trim().Length -gt 0) {
             $Lines.Add('')
         }
-        $Lines.Add("[$Section]")
-        $Lines.AddRange($NewLines)
-        return
+        $Lines.Add('[' + $Section + ']')
+        $Lines.AddRange($new)
+        return 1
     }
-    $last = $start
-    for ($i = $start + 1; $i -lt $end; $i++) {
-        if ($Lines[$i] -notmatch '^[ \t]' -and $Lines[$i] -match '^([^\s=#;\[][^=]*?)\s*=' -and $Matches[1].Trim() -ceq $Key) {
-            $j = $i + 1
-            while ($j -lt $end -and $Lines[$j] -match '^[ \t]' -and $Lines[$j].Trim().Length -gt 0) {
-                $j++
-            }
-            $Lines.RemoveRange($i, $j - $i)
-            $Lines.InsertRange($i, $NewLines)
-            return
-        }
+    $target = $matching[$matching.Count - 1]
+    $last = $target.header
+    for ($i = $target.header + 1; $i -lt $target.end; $i++) {
         if ($Lines[$i].Trim().Length -gt 0) {
             $last = $i
         }
     }
-    $Lines.InsertRange($last + 1, $NewLines)
+    $Lines.InsertRange($last + 1, $new)
+    return 1
 }
 
 # -------------------------------------------------------- Hyper-V host settings
