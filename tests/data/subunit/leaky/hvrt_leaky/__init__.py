@@ -5,7 +5,6 @@ stream hvrt saves (and every report made from it) starts out holding the secrets
 ``HVRT_LEAK_FILE`` names a JSON file: ``{"known": [...], "user": "..."}``.
 Module names avoid ``test_*`` so pytest never collects them.
 """
-import unittest
 
 from hvrt_leaky import leaks
 
