@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import paramiko
 from paramiko.sftp import CMD_CLOSE, CMD_HANDLE, CMD_NAME, CMD_OPENDIR, CMD_READDIR
@@ -150,19 +150,21 @@ class SSHTransport(Transport):
 
     @classmethod
     def for_host(cls, host: Host, *, redactor: Redactor | None = None) -> SSHTransport:
-        """Build from a lab host: ``host.options["ssh"]`` holds known_hosts,
-        trust_on_first_use, connect_timeout, keepalive, port, allow_agent, timeout."""
-        opts: dict[str, Any] = dict(host.options.get("ssh") or {})
+        """Build from a lab host: its ``ssh:`` block, checked against the core's
+        declaration (:data:`hvrt.config.registry.SSH`) with the defaults filled in."""
+        from hvrt.config.registry import SSH
+        from hvrt.config.schema import read_block
+
+        where = "lab.nodes" if host.role == "node" else "lab.controllers"
+        opts = read_block(SSH, host.options.get("ssh"), path=f"{where}.{host.name}.ssh",
+                          source=host.source, transport=host.transport)
         return cls(
             host.name, host.address,
-            port=int(opts.get("port") or host.port or 22),
+            port=int(opts["port"] or host.port or 22),
             user=host.user, key_file=host.key_file, password=host.password,
-            known_hosts=opts.get("known_hosts"),
-            trust_on_first_use=bool(opts.get("trust_on_first_use", False)),
-            connect_timeout=float(opts.get("connect_timeout", 15.0)),
-            keepalive=int(opts.get("keepalive", 15)),
-            allow_agent=bool(opts.get("allow_agent", True)),
-            default_timeout=float(opts.get("timeout", 600.0)),
+            known_hosts=opts["known_hosts"], trust_on_first_use=bool(opts["trust_on_first_use"]),
+            connect_timeout=float(opts["connect_timeout"]), keepalive=int(opts["keepalive"]),
+            allow_agent=bool(opts["allow_agent"]), default_timeout=float(opts["timeout"]),
             redactor=redactor,
         )
 
