@@ -313,9 +313,11 @@ def _preflight(run: RunContext, scenarios: list[Scenario], journal: Any,
 
 
 def _not_started(run_dir: Path, scenario: Scenario, stopped: PreflightFailed | None) -> ScenarioResult:
-    """A scenario that has no fresh result: its saved one, else a skipped placeholder."""
+    """A scenario that has no fresh result: its saved one, else a skipped placeholder;
+    after a failed pre-flight an error naming the host (``--resume`` runs it again)."""
     result = load_result_or_skipped(run_dir, scenario.name)
     if stopped is not None and result.status is ScenarioStatus.SKIPPED:
+        result.status = ScenarioStatus.ERROR
         result.error = f"not started: {stopped}"
     return result
 

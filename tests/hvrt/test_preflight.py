@@ -203,11 +203,11 @@ def test_a_failing_host_stops_the_run_before_any_scenario(tmp_path: Path, testla
     assert kinds == ["run_start", "preflight_start", "preflight_end", "run_end"]
     assert events[2]["ok"] is False and events[2]["failures"][0]["host"] == "hv1"
     assert events[-1]["exit_code"] == 3 and events[-1]["preflight_failed"] is True
-    assert {s.name: s.status.value for s in outcome.summary.scenarios} == {"alpha": "skipped", "beta": "skipped"}
+    assert {s.name: s.status.value for s in outcome.summary.scenarios} == {"alpha": "error", "beta": "error"}
     assert all("not started: [hv1]" in s.error for s in outcome.summary.scenarios)
     saved = json.loads((outcome.run_dir / "preflight.json").read_text())
     assert saved["schema"] == 1 and saved["failures"][0]["check"] == "clock_skew"
-    assert json.loads((outcome.run_dir / "summary.json").read_text())["scenario_counts"] == {"skipped": 2}
+    assert json.loads((outcome.run_dir / "summary.json").read_text())["scenario_counts"] == {"error": 2}
 
 
 def test_skip_unhealthy_skips_only_the_scenario_that_needs_the_host(tmp_path: Path, testlab) -> None:

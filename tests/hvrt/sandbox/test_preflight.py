@@ -80,7 +80,8 @@ def test_run_stops_before_any_scenario_then_skip_unhealthy_runs_the_rest(lab) ->
         assert f"hvrt: error: [{NODE_DOWN}] preflight: pre-flight check clock_skew failed: -" in err, err
         assert "fix: sync the clock (w32tm /resync)" in err
         assert summary["error"]["host"] == NODE_DOWN and summary["preflight"]["ok"] is False
-        assert {s["status"] for s in summary["scenarios"]} == {"skipped"}
+        assert {s["status"] for s in summary["scenarios"]} == {"error"}
+        assert all(s["error"].startswith(f"not started: [{NODE_DOWN}]") for s in summary["scenarios"])
 
         code, summary, err = lab["hvrt"]("run", "-c", str(lab["small"]), "-p", "2012-vhdx", "-p", "2012r2-vhdx",
                                          "--skip-unhealthy", "--results", str(results), timeout=900)
