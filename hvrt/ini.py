@@ -45,12 +45,14 @@ def merge_sections(sections: Mapping[str, Mapping[str, Any]], *, file: str = "",
         target = merged.setdefault(name, {})
         for key, value in values.items():
             target[str(key)] = str(value)
-    where = f" of {file}" if file else ""
-    for clash in case_clashes(merged):
+    clashes = [clash.replace(" of <top>", "").replace("keys '", "sections '", 1) if clash.endswith("<top>")
+               else clash.replace(" of ", " of [", 1) + "]" for clash in case_clashes(merged)]
+    if clashes:
+        where = f" of {file}" if file else ""
         raise ConfigurationFailed(
-            f"INI values{where} cannot be sent: {clash} (Windows PowerShell cannot decode two keys of one "
-            f"object that differ only in case; oslo.config reads option names case-sensitively and "
-            f"'[DEFAULT]' and '[default]' as different groups)", host=host, step="ini")
+            f"INI values{where} cannot be sent: {'; '.join(clashes)} differ only in case (Windows PowerShell "
+            f"cannot decode such keys in one request; oslo.config reads option names case-sensitively and "
+            f"[DEFAULT] and [default] as different groups)", host=host, step="ini")
     return merged
 
 
