@@ -99,9 +99,9 @@ def test_scenario_flags() -> None:
     assert "allow_resize_to_same_host = True" in text
     assert localconf.same_host_resize(Profile(name="two", live_migration=True)) is False
     flags = localconf.tempest_flags(Profile(name="x", os="2012r2", live_migration=True))
-    assert flags["compute-feature-enabled"]["live_migration"] is True
-    assert flags["compute-feature-enabled"]["interface_attach"] is False
-    assert flags["compute"]["min_compute_nodes"] == 2
+    assert flags["compute-feature-enabled"]["live_migration"] == "true"
+    assert flags["compute-feature-enabled"]["interface_attach"] == "false"
+    assert flags["compute"]["min_compute_nodes"] == "2" and flags["compute"]["flavor_ref"] == "42"
     sh = localconf.render_local_sh(Profile(name="g2", vm_generation=2))
     assert "hw_machine_type=hyperv-gen2" in sh
     assert subprocess.run(["bash", "-n"], input=sh.encode()).returncode == 0
@@ -133,6 +133,11 @@ def test_unsupported_network_and_multiline_post_config_are_errors() -> None:
 
 def test_local_sh_quotes_every_value() -> None:
     sh = localconf.render_local_sh(profiles()["HyperV2016_VHDX_flat"])
+    dynamic = [line for line in sh.splitlines() if line.startswith("iniset") and "$(" in line]
     for line in sh.splitlines():
-        if line.startswith("iniset"):
+        if line.startswith("iniset") and line not in dynamic:
             assert len(shlex.split(line)) == 5, line
+    # only the image paths are read back from the file DevStack wrote
+    assert [shlex.split(line)[2:4] for line in dynamic] == [["scenario", "img_file"], ["compute", "image_ref_alt"]]
+    given = localconf.render_local_sh(profiles()["HyperV2016_VHDX_flat"], image="/opt/stack/images/c.vhdx.gz")
+    assert "iniset \"$TEMPEST_CONFIG\" scenario img_file /opt/stack/images/cirros-0.3.4-x86_64.vhdx" in given

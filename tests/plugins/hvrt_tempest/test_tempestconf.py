@@ -25,6 +25,12 @@ print(json.dumps({
     "spice": c.compute_feature_enabled.spice_console,
     "disk_formats": c.image.disk_formats,
     "run_validation": c.validation.run_validation,
+    "swap_volume": c.compute_feature_enabled.swap_volume,
+    "volume_device_name": c.compute.volume_device_name,
+    "min_compute_nodes": c.compute.min_compute_nodes,
+    "image_ref_alt": c.compute.image_ref_alt,
+    "img_file": c.scenario.img_file,
+    "img_disk_format": c.scenario.img_disk_format,
     "uri_v3": c.identity.uri_v3,
     "region": c.identity.region,
 }))
@@ -44,9 +50,13 @@ def tempest_reads(path: Path) -> dict[str, object]:
     ("profile", "expected"),
     [
         (Profile(name="a", os="2012r2", live_migration=False, image=Image(format="vhd")),
-         {"live_migration": False, "block_migration": False, "interface_attach": False, "disk_formats": ["vhd"]}),
-        (Profile(name="b", os="2016", live_migration=True, image=Image(format="vhdx"), vm_generation=2),
-         {"live_migration": True, "block_migration": True, "interface_attach": True, "disk_formats": ["vhdx"]}),
+         {"live_migration": False, "block_migration": False, "interface_attach": False, "disk_formats": ["vhd"],
+          "min_compute_nodes": 1, "img_disk_format": "vhd"}),
+        (Profile(name="b", os="2016", live_migration=True, vm_generation=2,
+                 image=Image(format="vhdx", url="https://images.invalid/cirros-0.3.4-x86_64.vhdx.gz")),
+         {"live_migration": True, "block_migration": True, "interface_attach": True, "disk_formats": ["vhdx"],
+          "min_compute_nodes": 2, "img_disk_format": "vhdx",
+          "img_file": "./cirros-0.3.4-x86_64.vhdx"}),
         (Profile(name="c", os="2019", vm_generation=1),
          {"live_migration": False, "interface_attach": False, "disk_formats": ["vhdx"]}),
     ],
@@ -58,8 +68,12 @@ def test_tempest_reads_the_scenario_values(
     target = tmp_path / "tempest.conf"
     target.write_text(adjust(deployed.read_text(), profile, {"validation": True}))
     seen = tempest_reads(target)
+    # an option only older Tempest releases read (Tempest 47 has none), written as the legacy tool did
+    lm = "true" if profile.live_migration else "false"
+    assert f"block_migrate_cinder_iscsi = {lm}" in target.read_text()
     assert {k: seen[k] for k in expected} == expected
     assert seen["vnc"] is False and seen["spice"] is False and seen["run_validation"] is True
+    assert seen["swap_volume"] is False and seen["volume_device_name"] == "sdb"
     # what the deployer wrote is kept
     assert seen["uri_v3"] == "http://127.0.0.74:5000/v3" and seen["region"] == "RegionOne"
 
@@ -70,8 +84,9 @@ def test_settings_conf_overrides_win() -> None:
         {"conf": {"compute-feature-enabled": {"live_migration": False}, "compute": {"min_compute_nodes": 2}}},
     )
     assert values["compute-feature-enabled"]["live_migration"] == "false"
-    assert values["compute"] == {"min_compute_nodes": "2"}
-    assert "validation" not in values
+    assert values["compute"] == {"min_compute_nodes": "2", "volume_device_name": "sdb"}
+    assert values["validation"] == {"run_validation": "true"}
+    assert scenario_values(Profile(name="v"), {"validation": False})["validation"] == {"run_validation": "false"}
 
 
 def test_adjust_keeps_unrelated_sections_and_case() -> None:

@@ -11,16 +11,24 @@ for image in $(openstack image list -f value -c ID); do
     openstack image set --property hypervisor_type=hyperv --property hw_machine_type=hyperv-gen2 "$image"
 done
 iniset "$TEMPEST_CONFIG" compute min_compute_nodes 1
+iniset "$TEMPEST_CONFIG" compute volume_device_name sdb
 iniset "$TEMPEST_CONFIG" compute flavor_ref 42
 iniset "$TEMPEST_CONFIG" compute flavor_ref_alt 84
-iniset "$TEMPEST_CONFIG" compute-feature-enabled live_migration False
-iniset "$TEMPEST_CONFIG" compute-feature-enabled block_migration_for_live_migration False
-iniset "$TEMPEST_CONFIG" compute-feature-enabled resize True
-iniset "$TEMPEST_CONFIG" compute-feature-enabled interface_attach True
-iniset "$TEMPEST_CONFIG" compute-feature-enabled rdp_console True
-iniset "$TEMPEST_CONFIG" compute-feature-enabled vnc_console False
-iniset "$TEMPEST_CONFIG" compute-feature-enabled spice_console False
-iniset "$TEMPEST_CONFIG" compute-feature-enabled serial_console False
-iniset "$TEMPEST_CONFIG" compute-feature-enabled console_output True
-iniset "$TEMPEST_CONFIG" image disk_formats vhd,vhdx
+iniset "$TEMPEST_CONFIG" compute-feature-enabled live_migration false
+iniset "$TEMPEST_CONFIG" compute-feature-enabled block_migration_for_live_migration false
+iniset "$TEMPEST_CONFIG" compute-feature-enabled block_migrate_cinder_iscsi false
+iniset "$TEMPEST_CONFIG" compute-feature-enabled interface_attach true
+iniset "$TEMPEST_CONFIG" compute-feature-enabled swap_volume false
+iniset "$TEMPEST_CONFIG" compute-feature-enabled console_output true
+iniset "$TEMPEST_CONFIG" compute-feature-enabled vnc_console false
+iniset "$TEMPEST_CONFIG" compute-feature-enabled spice_console false
+iniset "$TEMPEST_CONFIG" compute-feature-enabled serial_console false
+iniset "$TEMPEST_CONFIG" compute-feature-enabled rdp_console true
+iniset "$TEMPEST_CONFIG" compute-feature-enabled resize true
+iniset "$TEMPEST_CONFIG" image disk_formats vhdx
+iniset "$TEMPEST_CONFIG" image container_formats bare
+iniset "$TEMPEST_CONFIG" scenario img_disk_format vhdx
+iniset "$TEMPEST_CONFIG" validation run_validation true
 iniset "$TEMPEST_CONFIG" validation image_ssh_user cirros
+iniset "$TEMPEST_CONFIG" scenario img_file "$(dirname "$(iniget "$TEMPEST_CONFIG" scenario img_file)")"/cirros-0.3.4-x86_64.vhdx
+iniset "$TEMPEST_CONFIG" compute image_ref_alt "$(iniget "$TEMPEST_CONFIG" compute image_ref)"
