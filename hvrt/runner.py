@@ -103,7 +103,7 @@ def prepare(
 ) -> tuple[Config, pluggy.PluginManager]:
     """Load the config, build the plugin manager it asks for, add plugin profiles."""
     extra_plugins = list(extra_plugins)
-    config = load_config(config_path)
+    config = load_config(config_path, extra_plugins=extra_plugins)
     for warning in config.warnings:
         log.warning("%s", warning)
     pm = create_plugin_manager(config.plugins, extra=extra_plugins)
@@ -111,7 +111,7 @@ def prepare(
         on_plugin_manager(pm)
     contributed = [p for group in pm.hook.hvrt_profiles(config=config) if group for p in group]
     if contributed:
-        config = load_config(config_path, extra_profiles=contributed)
+        config = load_config(config_path, extra_profiles=contributed, extra_plugins=extra_plugins)
     pm.hook.hvrt_configure.call_historic(kwargs={"config": config})
     return config, pm
 

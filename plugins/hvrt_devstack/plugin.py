@@ -23,7 +23,12 @@ from hvrt.context import Deployment, RunContext, ScenarioContext
 from hvrt.errors import ConfigError, HvrtError, InfrastructureError
 from hvrt.transport.base import Transport
 from hvrt_devstack import collector, health, localconf, repo, stack
-from hvrt_devstack.settings import DevstackSettings, load_settings, selected_deployer
+from hvrt_devstack.settings import (
+    DevstackSettings,
+    hvrt_config_schema,  # noqa: F401 - the plugin declares its blocks
+    load_settings,
+    selected_deployer,
+)
 
 NAME = "devstack"
 

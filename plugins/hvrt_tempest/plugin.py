@@ -12,11 +12,11 @@ import tempfile
 from pathlib import Path
 
 from hvrt import hookimpl
-from hvrt.config.model import Config
 from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import HvrtError
 from hvrt.results import TestCase
-from hvrt_tempest.runner import PLUGIN, TempestRunner, unknown_settings
+from hvrt_tempest.runner import PLUGIN, TempestRunner
+from hvrt_tempest.settings import hvrt_config_schema  # noqa: F401 - the plugin declares its block
 
 log = logging.getLogger("hvrt.tempest")
 
@@ -35,13 +35,6 @@ def collect_tempest_log(ctx: ScenarioContext) -> None:
             ctx.log.warning("no Tempest log collected from %s: %s", state["controller"], exc)
             return
         ctx.save(f"logs/{state['controller']}/tempest.log", local.read_text(encoding="utf-8", errors="replace"))
-
-
-@hookimpl
-def hvrt_configure(config: Config) -> None:
-    # Unknown keys are reported, not fatal: a typo must not stop a long release run.
-    for message in unknown_settings(config.plugin_settings(PLUGIN)):
-        log.warning("%s: %s", config.path, message)
 
 
 @hookimpl

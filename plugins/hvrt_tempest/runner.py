@@ -71,23 +71,6 @@ def list_available(transport: Any, command: Sequence[str], timeout: float) -> li
     return ids
 
 
-KNOWN_SETTINGS = frozenset(
-    {"workspace_root", "list_timeout", "run_timeout", "test_path", "top_dir", "env", "validation", "conf"}
-)
-
-
-def unknown_settings(raw: Mapping[str, Any]) -> list[str]:
-    """Messages for keys of ``settings: tempest:`` that this plugin does not read."""
-    import difflib
-
-    messages = []
-    for key in sorted(set(raw) - KNOWN_SETTINGS):
-        close = difflib.get_close_matches(key, sorted(KNOWN_SETTINGS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        messages.append(f"settings.tempest.{key} is not a Tempest runner setting{hint}")
-    return messages
-
-
 @dataclass(frozen=True)
 class RunnerSettings:
     """``settings: tempest:`` of the config (all optional)."""

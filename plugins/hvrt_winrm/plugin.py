@@ -17,6 +17,7 @@ from hvrt.transport.base import Transport
 from hvrt_winrm.collector import collect_node
 from hvrt_winrm.configurator import configure_node
 from hvrt_winrm.preflight import check_node
+from hvrt_winrm.settings import hvrt_config_schema  # noqa: F401 - the plugin declares its blocks
 from hvrt_winrm.transport import WinRMTransport
 
 

@@ -98,8 +98,6 @@ def test_dataclass_defaults_match_the_schema() -> None:
             assert getattr(plain, name) == field.default, name
 
 
-@pytest.mark.xfail(strict=True, reason="hvrt_devstack/plugin.py and existing.py do not yet re-export "
-                   "hvrt_devstack.settings.hvrt_config_schema, so the entry points declare nothing")
 def test_the_entry_points_declare_the_blocks() -> None:
     for name in ("devstack", "existing"):
         schemas = discover([name])

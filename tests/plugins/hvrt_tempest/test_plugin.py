@@ -23,17 +23,7 @@ def test_entry_point_loads_this_module(scenario_factory: Factory, sample_deploym
     ctx = scenario_factory(suite=TempestSuite(include=("x",)), deployment=sample_deployment)
     assert ctx.run.pm.get_plugin("tempest") is hvrt_tempest.plugin
     hooks = {h.name for h in ctx.run.pm.get_hookcallers(hvrt_tempest.plugin) or []}
-    assert hooks == {"hvrt_configure", "hvrt_run_tests", "hvrt_collect"}
-
-
-def test_configure_warns_about_unknown_settings(
-    scenario_factory: Factory, sample_deployment: Deployment, caplog: pytest.LogCaptureFixture
-) -> None:
-    ctx = scenario_factory(suite=TempestSuite(include=("x",)), deployment=sample_deployment,
-                           settings={"run_timout": 5, "list_timeout": 9})
-    ctx.run.pm.hook.hvrt_configure.call_historic(kwargs={"config": ctx.config})
-    assert "settings.tempest.run_timout is not a Tempest runner setting (did you mean 'run_timeout'?)" in caplog.text
-    assert "list_timeout" not in caplog.text
+    assert hooks == {"hvrt_config_schema", "hvrt_run_tests", "hvrt_collect"}
 
 
 def test_test_and_collect_stages(
