@@ -129,11 +129,11 @@ def hvrt_open_transport(host: Host, run: RunContext) -> Transport | None:
 
 @hookspec
 def hvrt_provision(ctx: ScenarioContext) -> list[dict[str, Any]] | None:
-    """Called in the ``provision`` stage: pre-flight checks of the leased hosts.
+    """Called in the ``provision`` stage, after the core ran :func:`hvrt_preflight_host`
+    on the leased hosts, for checks that need the scenario (its profile, its hosts together).
 
     :param ctx: the scenario context; ``ctx.nodes`` and ``ctx.controller`` are leased.
-    Check reachability, clock skew (at most 300 s), free disk; raise
-    :class:`hvrt.errors.InfrastructureError` naming the host when a check fails.
+    Raise :class:`hvrt.errors.InfrastructureError` naming the host when a check fails.
     :return: check records ``{"host", "check", "ok", "detail"}`` for the report, or None.
     Fan-out: every plugin checks what it knows; records are merged.
     """

@@ -119,14 +119,19 @@ def run_in_process(
     jobs: int = 1,
     fail_fast: bool = False,
     resume_dir: str | Path | None = None,
+    options: RunOptions | None = None,
 ) -> InProcessRun:
-    """Run hvrt like ``hvrt run`` does, in this process, recording every hook call."""
+    """Run hvrt like ``hvrt run`` does, in this process, recording every hook call.
+
+    ``options`` replaces the :class:`~hvrt.context.RunOptions` built from ``jobs``,
+    ``fail_fast`` and ``resume_dir`` (for ``--stages``, ``--rerun-failed`` and the like).
+    """
     from hvrt.runner import RunRequest, execute
 
     recorder = HookRecorder()
     request = RunRequest(
         config_path=config_path, profiles=list(profiles), all=all, results=results,
-        options=RunOptions(jobs=jobs, fail_fast=fail_fast, resume=resume_dir is not None),
+        options=options or RunOptions(jobs=jobs, fail_fast=fail_fast, resume=resume_dir is not None),
         resume_dir=resume_dir, extra_plugins=list(plugins), on_plugin_manager=recorder.attach,
     )
     outcome = execute(request)

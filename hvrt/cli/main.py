@@ -221,7 +221,10 @@ def _report(exc: HvrtError, as_json: bool) -> int:
     if detail:
         print(detail, file=sys.stderr)
     if as_json:
-        print(json.dumps(error_object(exc), indent=2))
+        try:
+            print(json.dumps(error_object(exc), indent=2))
+        except BrokenPipeError:  # the reader went away; the exit code still tells
+            sys.stderr.close()
     return int(exc.exit_code)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from hvrt.cli.main import add_config_option
+from hvrt.cli.main import add_config_option, find_config
+from hvrt.errors import UsageError
 from hvrt.plugins import available_entry_points, create_plugin_manager, describe_plugins
 
 
@@ -22,11 +23,16 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
     parser.add_argument("--available", action="store_true",
                         help="load every installed plugin, not just the config's")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.set_defaults(handler=plugins_command)
+    parser.set_defaults(handler=plugins_command, config_optional=True)
     return parser
 
 
 def plugins_command(args: argparse.Namespace) -> int:
+    if args.config is None:  # no -c: the config the search path finds, else every installed plugin
+        try:
+            args.config = find_config()
+        except UsageError:
+            args.available = True
     if args.available or not Path(args.config).exists():
         pm = create_plugin_manager(sorted(available_entry_points()))
     else:
@@ -35,7 +41,7 @@ def plugins_command(args: argparse.Namespace) -> int:
         pm = create_plugin_manager(load_config(args.config).plugins)
     infos = describe_plugins(pm)
     if args.json:
-        print(json.dumps([asdict(i) for i in infos], indent=2))
+        print(json.dumps({"schema": 1, "plugins": [asdict(i) for i in infos]}, indent=2))
         return 0
     rows = [(i.name, i.distribution, i.version, ", ".join(h.removeprefix("hvrt_") for h in i.hooks))
             for i in infos]

@@ -31,7 +31,7 @@ def profiles_command(args: argparse.Namespace) -> int:
     config = load_with_plugins(args.config)
     profiles = list(config.profiles.values())
     if args.json:
-        print(json.dumps([profile_dict(p) for p in profiles], indent=2))
+        print(json.dumps({"schema": 1, "profiles": [profile_dict(p) for p in profiles]}, indent=2))
         return 0
     rows = [
         (f"[{p.name}]" if p.abstract else p.name, ", ".join(p.extends), p.os,

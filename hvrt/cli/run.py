@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from hvrt.cli.main import JSON_SCHEMA, add_config_option, error_object, find_config
+from hvrt.config.values import MAX_CONCURRENCY
 from hvrt.context import RunOptions
 from hvrt.errors import UsageError
 from hvrt.preflight import DEFAULT_TIMEOUT
@@ -78,8 +79,8 @@ def options_from(args: argparse.Namespace) -> RunOptions:
     """The :class:`RunOptions` the command line asks for (usage errors raised)."""
     from hvrt.stages import select_stages
 
-    if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
+    if not 1 <= args.jobs <= MAX_CONCURRENCY:
+        raise UsageError(f"--jobs must be between 1 and {MAX_CONCURRENCY}")
     if args.preflight_timeout <= 0:
         raise UsageError("--preflight-timeout must be positive")
     if args.resume is not None and args.rerun_failed is not None:

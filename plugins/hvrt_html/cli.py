@@ -90,7 +90,7 @@ def compare_command(args: argparse.Namespace) -> int:
     report = compare_runs(_run_dir(args.baseline), _run_dir(args.run))
     written = write_comparison(ResultsStore(args.output or args.run), report)
     if args.json:
-        print(json.dumps(report, indent=2, sort_keys=True))
+        print(json.dumps({"schema": 1, **report}, indent=2, sort_keys=True))
     else:
         totals = report["totals"]
         print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals.items()))

@@ -1,6 +1,7 @@
 """Plugin discovery through real entry points: load errors stop the run, never skipped."""
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -117,5 +118,7 @@ def test_hvrt_plugins_command_lists_builtins(capsys) -> None:
     from hvrt.cli.main import main
 
     assert main(["plugins", "--available", "--json"]) == 0
-    out = capsys.readouterr().out
-    assert '"name": "tempest"' in out and '"distribution": "hvrt"' in out
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema"] == 1
+    assert {"name": "tempest", "distribution": "hvrt"}.items() <= next(
+        p for p in data["plugins"] if p["name"] == "tempest").items()

@@ -31,7 +31,9 @@ def test_table_has_one_row_per_profile(tmp_path: Path) -> None:
 def test_json(tmp_path: Path) -> None:
     proc = hvrt("profiles", "-c", str(EXAMPLE), "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    profiles = {p["name"]: p for p in json.loads(proc.stdout)}
+    data = json.loads(proc.stdout)
+    assert data["schema"] == 1
+    profiles = {p["name"]: p for p in data["profiles"]}
     assert profiles["base"]["abstract"] is True and profiles["2012-vhdx"]["abstract"] is False
     assert profiles["2012-vhdx"]["utils_api"] == "v1" and profiles["2012-vhdx"]["os"] == "2012"
     assert profiles["2012r2-ovs-vxlan"]["hosts"] == ["hv-2012r2-a", "hv-2012r2-b"]
