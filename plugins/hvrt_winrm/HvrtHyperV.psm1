@@ -125,17 +125,60 @@ function Uninstall-HvrtCompute {
     return @{ removed = $removed; leftovers_removed = $leftovers }
 }
 
-function Install-HvrtMsi {
+function Get-HvrtMsiFeatures {
     param([hashtable]$P)
+    # The Feature table of an MSI package, read through the Windows Installer COM object.
+    $installer = New-Object -ComObject WindowsInstaller.Installer
+    $database = $installer.GetType().InvokeMember('OpenDatabase', 'InvokeMethod', $null, $installer, @([string]$P.path, 0))
+    $view = $database.GetType().InvokeMember('OpenView', 'InvokeMethod', $null, $database, @('SELECT Feature FROM Feature'))
+    $view.GetType().InvokeMember('Execute', 'InvokeMethod', $null, $view, $null) | Out-Null
+    $names = @()
+    while ($true) {
+        $record = $view.GetType().InvokeMember('Fetch', 'InvokeMethod', $null, $view, $null)
+        if ($null -eq $record) {
+            break
+        }
+        $names += [string]$record.GetType().InvokeMember('StringData', 'GetProperty', $null, $record, 1)
+    }
+    $view.GetType().InvokeMember('Close', 'InvokeMethod', $null, $view, $null) | Out-Null
+    return ,@($names)
+}
+
+function Save-HvrtInstaller {
+    param([hashtable]$P)
+    # Downloads the installer (when a URL is given) and checks its SHA-256; a package
+    # that does not match is deleted, so nothing can run it.
     $package = [string]$P.package
     if ($P.ContainsKey('url') -and $P.url) {
         New-Item -ItemType Directory -Force -Path (Split-Path -Parent $package) | Out-Null
         Invoke-WebRequest -Uri ([string]$P.url) -OutFile $package -UseBasicParsing
     }
     $sha = (Get-FileHash -LiteralPath $package -Algorithm SHA256).Hash
+    if ($P.ContainsKey('sha256') -and $P.sha256 -and $sha -ne [string]$P.sha256) {
+        Remove-Item -LiteralPath $package -Force
+        throw "installer '$package' has SHA-256 $sha, which does not match the expected $($P.sha256); msiexec was not started"
+    }
+    return @{ package = $package; sha256 = $sha }
+}
+
+function Install-HvrtMsi {
+    param([hashtable]$P)
+    $package = [string]$P.package
+    # The package must be the one the release names before anything runs it.
+    $sha = (Save-HvrtInstaller $P).sha256
+    $features = @($P.features | Where-Object { $_ })
+    $optional = @($P.optional_features | Where-Object { $_ })
+    if ($optional.Count -gt 0) {
+        $present = Get-HvrtMsiFeatures @{ path = $package }
+        $features += @($optional | Where-Object { $present -contains $_ })
+    }
+    $arguments = [string]$P.arguments
+    if ($features.Count -gt 0) {
+        $arguments += ' ADDLOCAL=' + ($features -join ',')
+    }
     $msiexec = Join-Path $env:SystemRoot 'System32\msiexec.exe'
-    $proc = Start-Process -FilePath $msiexec -ArgumentList ([string]$P.arguments) -Wait -PassThru
-    $result = @{ exit_code = $proc.ExitCode; sha256 = $sha; package = $package }
+    $proc = Start-Process -FilePath $msiexec -ArgumentList $arguments -Wait -PassThru
+    $result = @{ exit_code = $proc.ExitCode; sha256 = $sha; package = $package; features = $features }
     $installed = @(Get-HvrtProduct @{ name_like = $P.product })
     if ($installed.Count -gt 0) {
         $result.version = $installed[0].version
@@ -361,14 +404,24 @@ function Set-HvrtIniLine {
 
 function Set-HvrtVMSwitch {
     param([hashtable]$P)
+    # Uses an existing switch as it is and creates a missing one only when asked to;
+    # it never removes a switch or changes its type (the lab's VMs, and often the
+    # host's own management network, depend on it).
     $name = [string]$P.name
     $type = [string]$P.type
-    $existing = Get-VMSwitch | Where-Object { $_.Name -ceq $name }
-    if ($null -ne $existing -and [string]$existing.SwitchType -eq $type) {
-        return @{ name = $name; type = $type; created = $false }
+    $existing = @(Get-VMSwitch | Where-Object { $_.Name -ceq $name })
+    if ($existing.Count -gt 1) {
+        throw "there are $($existing.Count) virtual switches named '$name'; hvrt needs exactly one"
     }
-    if ($null -ne $existing) {
-        $existing | Remove-VMSwitch -Force
+    if ($existing.Count -eq 1) {
+        $found = [string]$existing[0].SwitchType
+        if ($found -ne $type) {
+            throw "virtual switch '$name' is $found, the configuration needs $type; hvrt never changes or removes an existing switch"
+        }
+        return @{ name = $name; type = $found; created = $false }
+    }
+    if (-not [bool]$P.create) {
+        throw "virtual switch '$name' does not exist and the configuration does not say to create it"
     }
     if ($type -eq 'External') {
         New-VMSwitch -Name $name -NetAdapterName ([string]$P.adapter) -AllowManagementOS ([bool]$P.allow_management_os) | Out-Null
@@ -430,7 +483,9 @@ function Get-HvrtServiceObject {
 function Restart-HvrtServices {
     param([hashtable]$P)
     $status = @{}
-    foreach ($name in @($P.names)) {
+    $optional = @($P.optional | Where-Object { $_ })
+    $installed = @(Get-Service | ForEach-Object { $_.Name })
+    foreach ($name in @(@($P.names) + @($optional | Where-Object { $installed -contains $_ }))) {
         $service = Get-HvrtServiceObject $name
         Restart-Service -InputObject $service -Force
         $service.WaitForStatus('Running', [TimeSpan]::FromSeconds(60))

@@ -4,8 +4,12 @@
 service name to ``"Running"`` or ``"Stopped"`` (other parts of the sandbox read that
 file to see whether the compute services are up); ``state_dir/state.json`` holds the
 rest: OS, installed products, hotfixes, clock offset, free disk, reboot count, virtual
-switches, live migration settings, and the faults armed for the MSI installer.
-Every write is atomic and serialised by one lock per node.
+switches, live migration settings, and the faults armed for the MSI installer;
+``state_dir/processes.jsonl`` records every process the node's functions start
+(``msiexec``), one JSON object a line, so a test can see what ran and in what order.
+A new host has one External switch named ``external``, as the hosts of a real lab
+have (the switch the lab's VMs use). Every write is atomic and serialised by one
+lock per node.
 """
 from __future__ import annotations
 
@@ -34,6 +38,8 @@ DEFAULT_HOTFIXES = [
     {"HotFixID": "KB3172614", "Description": "Update", "InstalledOn": "2016-07-19"},
 ]
 BASE_SERVICES = {"WinRM": "Running", "vmms": "Running", "MSiSCSI": "Stopped", "W32Time": "Running"}
+LAB_SWITCH = {"name": "external", "type": "External", "adapter": "Ethernet0", "allow_management_os": True}
+PROCESSES = "processes.jsonl"
 
 
 class PathError(Exception):
@@ -67,7 +73,7 @@ class HostModel:
             "total_disk_bytes": 250 * 1024**3,
             "reboot_count": 0,
             "boot_time": time.time(),
-            "vmswitches": {},
+            "vmswitches": {LAB_SWITCH["name"]: dict(LAB_SWITCH)},
             "live_migration": {"enabled": False, "networks": [], "authentication": "Kerberos",
                                "max_migrations": 2},
             "winrm": {"max_envelope_kb": 500, "max_memory_per_shell_mb": 1024, "allow_unencrypted": False},
@@ -120,6 +126,21 @@ class HostModel:
             data = self.services()
             data.pop(name, None)
             self.save_services(data)
+
+    def record_process(self, file: str, arguments: str) -> None:
+        """Note that a function started ``file`` with ``arguments`` (appended, never rewritten)."""
+        line = json.dumps({"time": time.time(), "file": file, "arguments": arguments})
+        with self.lock, open(self.root / PROCESSES, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+    def processes(self) -> list[dict[str, Any]]:
+        """Every process start recorded so far, oldest first."""
+        with self.lock:
+            try:
+                text = (self.root / PROCESSES).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return []
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def now(self) -> float:
         """The node's clock: the runner's clock plus the configured offset."""

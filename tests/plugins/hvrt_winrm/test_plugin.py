@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hvrt_winrm import settings as S
 
-from hvrt.config.model import Installer, Memory, Network, Profile, Secret
+from hvrt.config.model import Installer, Memory, Profile, Secret
 from hvrt.errors import ConfigurationFailed, InfrastructureError
 from hvrt.sandbox.wsman.ini import parse
 
@@ -120,24 +120,37 @@ def test_configure_and_collect_end_to_end(sim_nodes, make_ctx, node_password, re
                            "hv-02": {"nova.conf": {"hyperv": {"mounted_disk_query_retry_count": "20"}}}})
     nodes = [sim_nodes["hv-01"], sim_nodes["hv-02"]]
     ctx = make_ctx(nodes, profile, version="29.1.0")
+    switches = nodes[1].model.state()["vmswitches"]
+    assert switches["external"]["type"] == "External"  # the lab's switch
     records = {}
     for host in ctx.nodes:
         records[host.name] = ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=host)
     rec = records["hv-02"]
     assert rec["configurator"] == "winrm" and rec["product_version"] == "29.1.0"
     assert len(rec["installer_sha256"]) == 64
-    assert [s["step"] for s in rec["steps"]] == ["uninstall", "upload_installer", "install", "ini", "vswitch",
+    assert [s["step"] for s in rec["steps"]] == ["vswitch", "upload_installer", "uninstall", "install", "ini",
                                                  "live_migration", "services"]
+    assert rec["steps"][0]["created"] is False and rec["steps"][0]["type"] == "External"
+    assert set(rec["features"]) == {"HyperVNovaCompute", "NeutronHyperVAgent", "CeilometerComputeAgent",
+                                    "iSCSISWInitiator", "FreeRDP", "LiveMigration"}
     model = nodes[1].model
     conf = parse((model.path(S.CONFIG_FILES["nova.conf"])).read_text())
-    assert conf["DEFAULT"]["use_cow_images"] == "False" and conf["DEFAULT"]["debug"] == "True"
+    # copy-on-write and the memory ratio reach nova.conf through the MSI's properties
+    assert conf["DEFAULT"]["use_cow_images"] == "false" and conf["DEFAULT"]["debug"] == "True"
     assert conf["hyperv"]["force_hyperv_utils_v1"] == "True" and conf["hyperv"]["dynamic_memory_ratio"] == "1.5"
     assert conf["hyperv"]["mounted_disk_query_retry_count"] == "20"
     assert "mounted_disk_query_retry_count" not in parse(nodes[0].model.path(S.CONFIG_FILES["nova.conf"]).read_text())["hyperv"]
     assert conf["DEFAULT"]["transport_url"].startswith(f"rabbit://stackrabbit:{release_password}@127.0.0.1")
+    assert conf["DEFAULT"]["instances_path"] == "C:\\OpenStack\\Instances"
     state = model.state()
-    assert state["live_migration"]["enabled"] and state["vmswitches"]["external"]["type"] == "Internal"
+    assert state["live_migration"]["enabled"] and state["live_migration"]["max_storage_migrations"] == 8
+    assert state["vmswitches"] == switches  # the lab's switch, as it was
     assert model.services()["nova-compute"] == "Running" and model.services()["neutron-hyperv-agent"] == "Running"
+    assert model.services()["ceilometer-polling"] == "Running"
+    assert state["products"][S.PRODUCT]["install_dir"] == "C:\\OpenStack\\cloudbase\\nova"
+    assert state["products"][S.PRODUCT]["service_user"] == "hv-02\\Administrator"
+    saved = json.loads((ctx.dir / "config" / "hv-02" / "node-state.json").read_text())
+    assert saved["installer"]["properties"]["RPCBACKENDPASSWORD"] == "***" and saved["node"] == "hv-02"
     assert state["products"][S.PRODUCT]["installer_sha256"] == rec["installer_sha256"]
 
     ctx.run.pm.hook.hvrt_collect(ctx=ctx)
@@ -158,7 +171,7 @@ def test_configure_and_collect_end_to_end(sim_nodes, make_ctx, node_password, re
 
     # a second configure uninstalls the first install and leaves one product
     again = ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=ctx.nodes[0])
-    assert again["steps"][0]["removed"] == [S.PRODUCT]
+    assert again["steps"][2]["removed"] == [S.PRODUCT]
 
 
 def test_failed_msi_names_node_and_step(sim_nodes, make_ctx, release_password):
@@ -192,8 +205,16 @@ def test_installer_from_url_and_hash_check(sim_nodes, make_ctx, tmp_path):
         record = ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=ctx.nodes[0])
         assert record["product_version"] == "30.0.0" and record["installer_sha256"] == sha
         bad = make_ctx([sim_nodes["hv-02"]], installer=Installer(url=url, sha256="AB" * 32))
-        with pytest.raises(ConfigurationFailed, match="does not match"):
+        model = sim_nodes["hv-02"].model
+        started = len(model.processes())
+        with pytest.raises(ConfigurationFailed, match="does not match") as info:
             bad.run.pm.hook.hvrt_configure_node(ctx=bad, node=bad.nodes[0])
+        assert info.value.host == "hv-02" and info.value.step == "download_installer"
+        assert "msiexec was not started" in str(info.value)
+        # no msiexec at all: neither the uninstall of what was there nor the install
+        assert model.processes()[started:] == []
+        assert model.state()["products"][S.PRODUCT]["version"] == "30.0.0"
+        assert not model.path(f"{S.WORK_DIR}\\installer\\nova.msi").exists()  # the bad download is gone
     finally:
         server.shutdown()
 
@@ -201,7 +222,7 @@ def test_installer_from_url_and_hash_check(sim_nodes, make_ctx, tmp_path):
 def test_values_are_stored_literally_never_executed(sim_nodes, make_ctx, tmp_path):
     node = sim_nodes["hv-01"]
     values = {f"key_{i}": v for i, v in enumerate(NASTY)}
-    profile = Profile(name="inject", network=Network(physical_network="phys'$(x)"),
+    profile = Profile(name="inject",
                       ini={"*": {"nova.conf": {"hyperv": values, "s$(t);`u'": {"k": "v"}}}})
     weird_name = "hv'$(calc);`x`\n[y]"
     ctx = make_ctx([node], profile, names=[weird_name], installer=Installer(
@@ -213,7 +234,7 @@ def test_values_are_stored_literally_never_executed(sim_nodes, make_ctx, tmp_pat
     assert {k: conf["hyperv"][k] for k in values} == values
     assert conf["s$(t);`u'"] == {"k": "v"}
     agent = parse(node.model.path(S.CONFIG_FILES["neutron_hyperv_agent.conf"]).read_text())
-    assert agent["AGENT"]["physical_network_vswitch_mappings"] == "phys'$(x):external"
+    assert agent["AGENT"]["physical_network_vswitch_mappings"] == "*:external"  # written by the MSI
     msi_log = node.model.path(S.MSI_LOG).read_text()
     assert "Adding EXTRA property. Its value is 'a\"b\"\" $(c) ; `d`'." in msi_log
     assert "Adding NOTE property. Its value is 'x&y|z'." in msi_log
