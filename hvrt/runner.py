@@ -122,8 +122,8 @@ def exit_code_for(summary: RunSummary) -> ExitCode:
         return ExitCode.INTERRUPTED
     if ScenarioStatus.ERROR in statuses or ScenarioStatus.SKIPPED in statuses:
         return ExitCode.INFRASTRUCTURE_ERROR
-    if ScenarioStatus.FAILED in statuses:
-        return ExitCode.TEST_FAILURES
+    if ScenarioStatus.FAILED in statuses or ScenarioStatus.ALL_SKIPPED in statuses:
+        return ExitCode.TEST_FAILURES  # all-skipped tested nothing: not a pass (docs/tempest.md)
     return ExitCode.OK
 
 

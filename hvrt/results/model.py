@@ -33,7 +33,8 @@ class TestStatus(str, enum.Enum):
 
 
 class ScenarioStatus(str, enum.Enum):
-    """Outcome of a scenario: ``passed``; ``failed`` = tests failed; ``error`` = infrastructure."""
+    """Outcome of a scenario: ``passed``; ``failed`` = tests failed; ``error`` = infrastructure;
+    ``all-skipped`` = the tests ran and every one of them skipped itself, so nothing was tested."""
 
     PENDING = "pending"
     RUNNING = "running"
@@ -42,6 +43,7 @@ class ScenarioStatus(str, enum.Enum):
     ERROR = "error"
     INTERRUPTED = "interrupted"
     SKIPPED = "skipped"
+    ALL_SKIPPED = "all-skipped"
 
 
 @dataclass
