@@ -15,6 +15,7 @@ from typing import Any
 
 from hvrt.config.model import Host, Installer, Profile, Secret
 from hvrt.errors import ConfigurationFailed
+from hvrt.ini import merge_sections
 from hvrt_saltstack.options import SaltOptions
 
 MSI_PROPERTY = re.compile(r"\A[A-Z][A-Z0-9_.]*\Z")
@@ -49,11 +50,14 @@ def ini_path(fname: str, options: SaltOptions, node: str) -> str:
 
 
 def ini_files(profile: Profile, node: str, options: SaltOptions) -> dict[str, dict[str, dict[str, str]]]:
+    """``path -> section -> key -> value`` for the node; spellings of one oslo.config group
+    (``OVS``/``ovs``) merged into one section (:func:`hvrt.ini.merge_sections`), so that
+    ``ini.sls`` can match each section to the file's own spelling of the group."""
     return {
-        ini_path(fname, options, node): {
-            str(section): {str(key): ini_value(value) for key, value in values.items()}
-            for section, values in sections.items()
-        }
+        ini_path(fname, options, node): merge_sections(
+            {str(section): {str(key): ini_value(value) for key, value in values.items()}
+             for section, values in sections.items()},
+            file=fname, host=node)
         for fname, sections in profile.ini_for(node).items()
     }
 
