@@ -42,7 +42,7 @@ from hvrt.results.testid import split_test_id
 if TYPE_CHECKING:
     from hvrt.redact import Redactor
 
-__all__ = ["parse_subunit", "merge_attempts", "split_test_id", "redact_stream", "STATUS_MAP"]
+__all__ = ["parse_subunit", "parse_stream", "merge_attempts", "split_test_id", "redact_stream", "STATUS_MAP"]
 
 STATUS_MAP: dict[str, TestStatus] = {
     "success": TestStatus.PASSED,
@@ -124,6 +124,9 @@ class _Collector(testtools.StreamResult):
         self.passed_details = passed_details
         self.cases: list[TestCase] = []
         self._open: dict[tuple[str, str | None], _Attempt] = {}
+        self.first: datetime | None = None
+        self.last: datetime | None = None
+        """The earliest and latest timestamps of the stream (when it has any)."""
 
     def status(  # type: ignore[override]
         self,
@@ -148,6 +151,10 @@ class _Collector(testtools.StreamResult):
         if attempt is None:
             attempt = self._open[key] = _Attempt(test_id)
         if timestamp is not None:
+            if self.first is None or timestamp < self.first:
+                self.first = timestamp
+            if self.last is None or timestamp > self.last:
+                self.last = timestamp
             if attempt.start is None:
                 attempt.start = timestamp
             attempt.end = timestamp
@@ -180,6 +187,14 @@ def parse_subunit(
         is kept next to the reports, and reports show the output where it matters.
     :return: records in the order tests finished (first attempt's order when merged).
     """
+    return parse_stream(source, merge=merge, passed_details=passed_details)[0]
+
+
+def parse_stream(
+    source: bytes | BinaryIO | Path | str, *, merge: bool = True, passed_details: bool = False,
+) -> tuple[list[TestCase], float | None, float | None]:
+    """:func:`parse_subunit`, plus the stream's first and last timestamps (epoch
+    seconds, ``None`` when it has none): when the run started and ended."""
     collector = _Collector(passed_details)
     collector.startTestRun()
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -190,7 +205,9 @@ def parse_subunit(
     else:
         _run(source, collector)
     collector.stopTestRun()
-    return merge_attempts(collector.cases) if merge else collector.cases
+    tests = merge_attempts(collector.cases) if merge else collector.cases
+    first, last = collector.first, collector.last
+    return tests, (first.timestamp() if first else None), (last.timestamp() if last else None)
 
 
 def _run(stream: BinaryIO, collector: _Collector) -> None:

@@ -111,7 +111,7 @@ def render_command(args: argparse.Namespace) -> int:
 
 
 def from_subunit_command(args: argparse.Namespace) -> int:
-    from hvrt.subunit import parse_subunit, redact_stream
+    from hvrt.subunit import parse_stream, redact_stream
     from hvrt_html.writers import write_scenario_reports
 
     out: Path = args.output
@@ -124,8 +124,8 @@ def from_subunit_command(args: argparse.Namespace) -> int:
             raise UsageError(f"{source}: no such subunit stream")
         raw, name = source.read_bytes(), args.name or source.stem
     target = store.save(TEMPEST_SUBUNIT, redact_stream(raw, store.redactor), redact=False)
-    tests = parse_subunit(target, passed_details=args.passed_output)
-    result = ScenarioResult(name=name, tests=tests, artifacts=[TEMPEST_SUBUNIT])
+    tests, started, ended = parse_stream(target, passed_details=args.passed_output)
+    result = ScenarioResult(name=name, tests=tests, artifacts=[TEMPEST_SUBUNIT], started=started, ended=ended)
     if not tests:
         result.status, result.error = ScenarioStatus.ERROR, "the stream holds no test result"
     elif any(t.status.is_problem for t in tests):

@@ -24,6 +24,7 @@ from hvrt import __version__
 from hvrt.results import RunSummary, ScenarioResult, TestCase, TestStatus
 from hvrt.results.console import duration
 from hvrt.results.layout import RESULTS_HTML, confined, scenario_dirname
+from hvrt_html import timeline
 
 HERE = Path(__file__).resolve().parent
 STATUSES = [s.value for s in TestStatus]
@@ -117,10 +118,13 @@ def _plain_file(folder: Path, path: Path) -> bool:
 
 
 def _rows(tests: list[TestCase]) -> tuple[list[tuple[TestCase, str]], int]:
+    """The table's rows, problems first (then flaky, then the rest, each in run order),
+    with the output of passed tests kept within :data:`PAGE_DETAILS_BUDGET`."""
     budget = PAGE_DETAILS_BUDGET
     rows: list[tuple[TestCase, str]] = []
     omitted = 0
-    for case in tests:
+    ordered = sorted(tests, key=lambda t: 0 if t.status.is_problem else 1 if t.status is TestStatus.FLAKY else 2)
+    for case in ordered:
         details = case.details
         if details and case.status is TestStatus.PASSED:
             if len(details) > budget:
@@ -142,6 +146,7 @@ def render_scenario(folder: Path, result: ScenarioResult, run_id: str | None = N
         facts=json.dumps(result.facts, indent=2, sort_keys=True, default=str),
         profile=json.dumps(result.profile, indent=2, sort_keys=True, default=str),
         run_id=run_id, up="../index.html" if run_id else None,
+        stage_chart=timeline.scenario_timeline(result), slowest=timeline.slowest_tests(result.tests),
         generated=now(),
     )
 
@@ -210,5 +215,6 @@ def render_index(run_dir: Path, summary: RunSummary) -> str:
         totals={**dict.fromkeys([*STATUSES, "total"], 0), **summary.counts()},
         heat_cut=heat_cut, run_time=max(0.0, run_time), scenario_counts=sorted(scenario_counts.items()),
         run_files=[(href(f), f) for f in _RUN_FILES if _plain_file(run_dir, run_dir / f)],
+        timeline=timeline.run_timeline(summary),
         generated=now(),
     )

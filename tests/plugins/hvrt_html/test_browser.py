@@ -172,3 +172,32 @@ def test_index_over_a_static_server(browser: Page, two_scenario_run: Path, tmp_p
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_timeline_is_drawn_with_one_row_per_scenario(browser: Page, two_scenario_run: Path, tmp_path: Path) -> None:
+    browser.open((two_scenario_run / "index.html").as_uri())
+    assert browser.errors == []
+    rows = browser.js("Array.from(document.querySelectorAll('svg.timeline g.row')).map(g => g.dataset.scenario)")
+    assert rows == ["2012r2-vhdx", "2016-vhd"]
+    bars = browser.js("document.querySelectorAll('svg.timeline g.row rect.stage').length")
+    assert bars == 2 * 6  # the six recorded stages of each scenario
+    box = browser.js("(r => [r.width, r.height])(document.querySelector('svg.timeline').getBoundingClientRect())")
+    assert box[0] > 500 and box[1] > 40  # drawn, not collapsed
+    assert browser.screenshot(tmp_path / "timeline.png").stat().st_size > 10_000
+
+
+def test_scenario_page_failures_first_and_durations_stay_on_screen(browser: Page, two_scenario_run: Path,
+                                                                     tmp_path: Path) -> None:
+    browser.call("Emulation.setDeviceMetricsOverride", width=1400, height=900, deviceScaleFactor=1, mobile=False)
+    try:
+        browser.open((two_scenario_run / "2012r2-vhdx" / "results.html").as_uri())
+        statuses = browser.js(f"{VISIBLE}.map(r => r.dataset.status)")
+        problems = [s for s in statuses if s in ("failed", "error", "uxsuccess")]
+        assert statuses[:len(problems)] == problems and problems  # failures come first
+        right = browser.js("Math.max(...Array.from(document.querySelectorAll('#tests td.num'))"
+                           ".map(td => td.getBoundingClientRect().right))")
+        assert right <= 1400
+        assert browser.js("document.querySelectorAll('svg.timeline g.test').length") > 0  # slowest tests
+        browser.screenshot(tmp_path / "results-1400.png")
+    finally:
+        browser.call("Emulation.clearDeviceMetricsOverride")

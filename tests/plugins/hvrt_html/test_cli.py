@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hvrt.subunit import parse_stream
 from hvrt.testing import run_cli
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -45,7 +46,13 @@ def test_from_subunit_reads_stdin_and_passing_streams_exit_0(tmp_path: Path) -> 
                            str(tmp_path / "o"), "--name", "identity"], input=stream, capture_output=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads((tmp_path / "o" / "results.json").read_text())["counts"]["passed"] == 134
+    data = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert data["counts"]["passed"] == 134
+    # the page shows when the stream ran, from its own timestamps
+    _, first, last = parse_stream(stream)
+    assert (data["started"], data["ended"]) == (first, last) and 1 < last - first < 3600
+    page = (tmp_path / "o" / "results.html").read_text(encoding="utf-8")
+    assert "unknown" not in page.split("<dt>started</dt>", 1)[1][:60]
 
 
 def test_compare_lists_the_regression_and_exits_1(tmp_path: Path) -> None:
