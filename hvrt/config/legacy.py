@@ -4,9 +4,16 @@ Used by ``hvrt import-legacy``. Each legacy scenario becomes a profile pinned to
 hosts; what the legacy tool kept as DevStack variables or INI values becomes typed
 fields where hvrt has one (os from the scenario name, image format and type from
 the image URL, copy-on-write, dynamic memory, utils v1, OVS/VXLAN, live migration).
-The per-host INI overrides are copied verbatim, DevStack keys hvrt does not model
+The per-host INI overrides are copied as the legacy tool wrote them: it passed each
+value through an unquoted bash ``eval`` (``run.sh``), which drops one level of
+backslash escaping, so ``'C:\\\\ClusterStorage\\\\...'`` in config.yaml reached nova.conf as
+``C:\\ClusterStorage\\...`` and is imported that way. DevStack keys hvrt does not model
 become ``devstack:`` variables, and the list files are copied next to the output.
-Lab nodes get placeholder loopback addresses (127.0.0.11, ...) that users edit.
+Lab nodes get placeholder loopback addresses (127.0.0.11, ...) that users edit, and
+the facts the legacy values imply about a host: its own VXLAN ``local_ip`` becomes
+``hyperv.tunnel_address``, and instances on a Cluster Shared Volume
+(``C:\\ClusterStorage\\``) make it ``hyperv.clustered`` (the legacy installer left
+live migration alone on hosts with the cluster service).
 """
 from __future__ import annotations
 
@@ -31,6 +38,7 @@ OS_PATTERNS = (("2012r2", "2012r2"), ("2008r2", "2008r2"), ("2016", "2016"), ("2
 LIST_FILE = re.compile(r"(include|exclude|isolated)-tests-(.+)\.txt")
 LISTS_DIR = "tempest-lists"
 BASE_PROFILE = "legacy"
+CLUSTER_STORAGE = "c:\\clusterstorage\\"
 FIRST_NODE_ADDRESS = 11
 NODE_PASSWORD = "${env:HVRT_NODE_PASSWORD}"
 ADMIN_PASSWORD = "${env:HVRT_ADMIN_PASSWORD}"
@@ -102,10 +110,11 @@ def convert(config_path: Path, tests_dir: Path, lab_template: Path | None = None
             continue
         for host in profile.get("hosts", []):
             labels = {"os": profile["os"], **({"edition": "nano"} if "nano" in name.lower() else {})}
-            known = nodes.setdefault(host, {"labels": labels, "first": name})
+            known = nodes.setdefault(host, {"labels": labels, "first": name, "facts": {}})
             if known["labels"]["os"] != labels["os"]:
                 result.warnings.append(f"host {host} is used as os {known['labels']['os']} by "
                                        f"{known['first']} and as {labels['os']} by {name}")
+            _host_facts(name, host, profile, known["facts"], result)
         profiles[name] = profile
     p.raise_if_any()
     result.document = {
@@ -148,7 +157,7 @@ def _profile(name: str, s: LMap, p: Problems, suites: set[str], result: LegacyIm
         meta = s.meta_of("test_suite")
         p.error(f"no include-tests-{suite}.txt in the tests folder{did_you_mean(suite, suites)}",
                 meta.source, meta.path)
-    ini = plain(hosts)
+    ini = {host: _as_written(files) for host, files in plain(hosts).items()}
     out: dict[str, Any] = {"extends": BASE_PROFILE, "description": f"imported from legacy scenario {name}",
                            "os": os_name}
     image = image_from_url(devstack.get("image_url"))
@@ -180,6 +189,44 @@ def _profile(name: str, s: LMap, p: Problems, suites: set[str], result: LegacyIm
         out["devstack"] = extra
     out["ini"] = ini
     return out
+
+
+def bash_unescaped(text: str) -> str:
+    """``text`` after an unquoted bash word: each ``\\x`` becomes ``x`` (a last lone ``\\`` goes)."""
+    return re.sub(r"\\(.?)", r"\1", text, flags=re.S)
+
+
+def _as_written(files: Any) -> Any:
+    """A host's INI values as the legacy tool wrote them (through ``eval`` in run.sh)."""
+    if isinstance(files, dict):
+        return {k: _as_written(v) for k, v in files.items()}
+    return bash_unescaped(files) if isinstance(files, str) and "\\" in files else files
+
+
+def _section(files: dict[str, Any], fname: str, section: str) -> dict[str, Any]:
+    """One section of one file, its name matched as oslo.config does (any case but DEFAULT)."""
+    for name, values in (files.get(fname) or {}).items():
+        if str(name).lower() == section and isinstance(values, dict):
+            return values
+    return {}
+
+
+def _host_facts(scenario: str, host: str, profile: dict[str, Any], facts: dict[str, Any],
+                result: LegacyImport) -> None:
+    """What the scenario's values say about the host itself (``hyperv:`` of its lab entry)."""
+    files = profile["ini"].get(host) or {}
+    local_ip = _section(files, "neutron_ovs_agent.conf", "ovs").get("local_ip")
+    if local_ip is not None and (profile.get("network") or {}).get("type") == "ovs-vxlan":
+        known = facts.setdefault("tunnel_address", str(local_ip))
+        if known != str(local_ip):
+            facts["tunnel_address"] = None
+            result.warnings.append(f"host {host} has local_ip {known} in one scenario and {local_ip} in "
+                                   f"{scenario}; set lab.nodes.{host}.hyperv.tunnel_address yourself")
+    path = str(((files.get("nova.conf") or {}).get("DEFAULT") or {}).get("instances_path") or "")
+    if path.lower().startswith(CLUSTER_STORAGE) and not facts.get("clustered"):
+        facts["clustered"] = True
+        result.warnings.append(f"host {host} keeps instances on a Cluster Shared Volume in {scenario}: imported "
+                               "as hyperv.clustered (its live migration settings are left to the cluster)")
 
 
 def _ini_value(ini: dict[str, Any], host: str, section: str, key: str) -> Any:
@@ -229,6 +276,14 @@ def _lab(nodes: dict[str, dict[str, Any]], template: Path | None, result: Legacy
                            "password": NODE_PASSWORD, "labels": info["labels"]}
         result.placeholder_nodes.append(host)
         octet += 1
+    for host, info in nodes.items():
+        facts = {k: v for k, v in info["facts"].items() if v is not None}
+        entry = lab_nodes.get(host)
+        if facts and isinstance(entry, dict):
+            hyperv = dict(entry.get("hyperv") or {})
+            for key, value in facts.items():
+                hyperv.setdefault(key, value)
+            lab_nodes[host] = {**entry, "hyperv": hyperv}
     lab["nodes"] = lab_nodes
     release = base.get("release") or {"name": "legacy-import", "password": ADMIN_PASSWORD}
     out = {"lab": lab, "release": release}

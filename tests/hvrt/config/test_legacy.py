@@ -60,3 +60,76 @@ HyperV2012r2_gre:
     assert gre["live_migration"] is False and "allow_resize_to_same_host" not in gre
     assert profiles["legacy"] == {"abstract": True, "description": "shared by every imported legacy scenario",
                                   "tempest": {"lists_dir": "tempest-lists"}}
+
+
+def test_ini_values_arrive_as_the_legacy_eval_wrote_them(tmp_path: Path) -> None:
+    r"""run.sh passed each value through an unquoted bash eval: '\\' became '\', '\x' became 'x'."""
+    (tmp_path / "config.yaml").write_text("""\
+HyperV2012r2_csv:
+  hosts:
+    h1:
+      nova.conf:
+        DEFAULT:
+          instances_path: 'C:\\\\ClusterStorage\\\\Volume1\\\\Instances\\\\'
+          plain: 'no backslash'
+          odd: 'a\\b'
+          flag: true
+""")
+    (tmp_path / "include-tests-default.txt").write_text("tempest.api.\n")
+    result = convert(tmp_path / "config.yaml", tmp_path)
+    values = result.document["profiles"]["HyperV2012r2_csv"]["ini"]["h1"]["nova.conf"]["DEFAULT"]
+    assert values == {"instances_path": "C:\\ClusterStorage\\Volume1\\Instances\\", "plain": "no backslash",
+                      "odd": "ab", "flag": True}
+    # and the host keeps its instances on a CSV, so it is a cluster member
+    assert result.document["lab"]["nodes"]["h1"]["hyperv"] == {"clustered": True}
+    assert any("Cluster Shared Volume" in w for w in result.warnings)
+
+
+def test_a_vxlan_hosts_local_ip_becomes_its_own_tunnel_address(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("""\
+HyperV2016_ovs_a:
+  use_ovs: true
+  devstack: {Q_ML2_TENANT_NETWORK_TYPE: vxlan, TUNNEL_ENDPOINT_IP: 127.0.0.9}
+  hosts:
+    h1: {neutron_ovs_agent.conf: {OVS: {local_ip: 127.0.0.31}}}
+    h2: {neutron_ovs_agent.conf: {ovs: {local_ip: 127.0.0.32}}}
+    h3: {neutron_ovs_agent.conf: {OVS: {local_ip: 127.0.0.33}}}
+HyperV2016_ovs_b:
+  use_ovs: true
+  devstack: {Q_ML2_TENANT_NETWORK_TYPE: vxlan, TUNNEL_ENDPOINT_IP: 127.0.0.9}
+  hosts:
+    h1: {neutron_ovs_agent.conf: {OVS: {local_ip: 127.0.0.31}}}
+    h3: {neutron_ovs_agent.conf: {OVS: {local_ip: 127.0.0.43}}}
+HyperV2016_vlan:
+  hosts:
+    h4: {neutron_ovs_agent.conf: {OVS: {local_ip: 127.0.0.34}}}
+""")
+    (tmp_path / "include-tests-default.txt").write_text("tempest.api.\n")
+    result = convert(tmp_path / "config.yaml", tmp_path)
+    nodes = result.document["lab"]["nodes"]
+    assert nodes["h1"]["hyperv"] == {"tunnel_address": "127.0.0.31"}
+    assert nodes["h2"]["hyperv"] == {"tunnel_address": "127.0.0.32"}
+    assert "hyperv" not in nodes["h3"]  # two different addresses: the user decides
+    assert any("h3 has local_ip 127.0.0.33" in w for w in result.warnings)
+    assert "hyperv" not in nodes["h4"]  # not a VXLAN scenario
+    # the controller's endpoint stays the controller's
+    assert result.document["profiles"]["HyperV2016_ovs_a"]["network"] == {"type": "ovs-vxlan",
+                                                                          "tunnel_endpoint": "127.0.0.9"}
+
+
+def test_a_lab_template_keeps_its_own_host_settings(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("""\
+HyperV2016_ovs:
+  use_ovs: true
+  devstack: {Q_ML2_TENANT_NETWORK_TYPE: vxlan}
+  hosts:
+    h1: {neutron_ovs_agent.conf: {OVS: {local_ip: 127.0.0.31}}}
+""")
+    (tmp_path / "include-tests-default.txt").write_text("tempest.api.\n")
+    (tmp_path / "lab.yaml").write_text("""\
+lab:
+  nodes:
+    h1: {address: 127.0.0.21, hyperv: {tunnel_address: 127.0.0.51, domain: LAB}}
+""")
+    result = convert(tmp_path / "config.yaml", tmp_path, tmp_path / "lab.yaml")
+    assert result.document["lab"]["nodes"]["h1"]["hyperv"] == {"tunnel_address": "127.0.0.51", "domain": "LAB"}
