@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from hvrt.config.model import Host, Installer, Profile
+from hvrt.ini import oslo_group_key
 
 HIERA_CONFIG = """\
 ---
@@ -52,10 +53,22 @@ def ini_value(value: object) -> str | None:
 
 
 def ini_data(profile: Profile, node: str) -> dict[str, dict[str, dict[str, str | None]]]:
-    return {
-        fname: {section: {key: ini_value(v) for key, v in values.items()} for section, values in sections.items()}
-        for fname, sections in profile.ini_for(node).items()
-    }
+    """``file -> section -> key -> value`` for the node, spellings of one oslo.config group merged.
+
+    oslo.config reads ``[OVS]`` and ``[ovs]`` as one group (``DEFAULT`` is matched
+    exactly), and the module's ``hvrt_oslo`` provider resolves a section to the file's
+    own spelling of its group; two spellings in the data would be two resources on
+    one key. They are merged under the first spelling, later values winning.
+    """
+    out: dict[str, dict[str, dict[str, str | None]]] = {}
+    for fname, sections in profile.ini_for(node).items():
+        merged: dict[str, dict[str, str | None]] = {}
+        spelling: dict[str, str] = {}
+        for section, values in sections.items():
+            name = spelling.setdefault(oslo_group_key(section), section)
+            merged.setdefault(name, {}).update({key: ini_value(v) for key, v in values.items()})
+        out[fname] = merged
+    return out
 
 
 def installer_data(installer: Installer, remote_msi: str | None) -> dict[str, Any]:

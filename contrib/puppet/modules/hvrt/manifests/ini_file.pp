@@ -1,5 +1,9 @@
 # @summary Sets keys of one INI file, one `ini_setting` per key.
 #
+# Sections are matched the way oslo.config groups them (`DEFAULT` exactly, any
+# other name without regard to case) by the module's `hvrt_oslo` provider of
+# `ini_setting`: `OVS` lands in the file's `[ovs]`, so oslo.config reads the value.
+#
 # @example
 #   hvrt::ini_file { '/srv/nova/etc/nova.conf':
 #     sections => { 'DEFAULT' => { 'debug' => 'true' } },
@@ -21,10 +25,11 @@ define hvrt::ini_file (
       $resource_title = "${path} [${section}] ${key}"
       if $value =~ Undef {
         ini_setting { $resource_title:
-          ensure  => absent,
-          path    => $path,
-          section => $section,
-          setting => $key,
+          ensure   => absent,
+          path     => $path,
+          section  => $section,
+          setting  => $key,
+          provider => hvrt_oslo,
         }
       } elsif $key =~ Regexp($secret_pattern) {
         ini_setting { $resource_title:
@@ -34,14 +39,16 @@ define hvrt::ini_file (
           setting   => $key,
           value     => Sensitive(String($value)),
           show_diff => false,
+          provider  => hvrt_oslo,
         }
       } else {
         ini_setting { $resource_title:
-          ensure  => present,
-          path    => $path,
-          section => $section,
-          setting => $key,
-          value   => String($value),
+          ensure   => present,
+          path     => $path,
+          section  => $section,
+          setting  => $key,
+          value    => String($value),
+          provider => hvrt_oslo,
         }
       }
     }
