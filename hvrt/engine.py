@@ -5,7 +5,9 @@ collect, report and teardown (which always run); each stage has a timeout; the
 journal gets a durable line at every stage boundary; the run's
 :class:`~hvrt.results.store.ResultsStore` writes ``results.json`` of a scenario once
 it ended. Scenarios run in parallel through the
-:class:`hvrt.scheduler.Scheduler`, which leases their hosts.
+:class:`hvrt.scheduler.Scheduler`, which leases their hosts; each scenario also
+holds them in the lab's coordination service (:mod:`hvrt.leases`) while it runs, so
+other hvrt processes never use them at the same time.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from typing import Any
 from hvrt.config.model import Scenario
 from hvrt.context import RunContext, ScenarioContext
 from hvrt.errors import HvrtError, InfrastructureError, TestRunError
+from hvrt.leases.run import RunLeases
+from hvrt.leases.service import LeaseBackendError, LeaseWaitCancelled
 from hvrt.redact import RedactingFilter, mask_mapping
 from hvrt.results import ScenarioResult, ScenarioStatus
 from hvrt.results.journal import Journal
@@ -72,6 +76,13 @@ class Engine:
                 result.error = "the lab has too few matching nodes or no controller for this scenario"
             self._finish(sc, result)
         self._scheduler = scheduler
+        try:  # the hosts leased here are also leased in the lab's coordination service
+            self._leases = RunLeases(self.run, self.progress).start()
+        except LeaseBackendError as exc:
+            self.run.log.error("%s", exc)
+            for sc in scheduler.not_started:
+                self._not_run(sc, exc)
+            return [self.results[s.name] for s in scenarios if s.name in self.results]
         finished = threading.Event()
         watcher = threading.Thread(target=self._watch_cancel, args=(scheduler, finished), daemon=True)
         watcher.start()
@@ -79,6 +90,7 @@ class Engine:
             scheduler.run()
         finally:
             finished.set()
+            self._leases.stop()
         for sc in scheduler.not_started:
             self.results.setdefault(sc.name, ScenarioResult(sc.name, ScenarioStatus.SKIPPED, profile=_profile_dict(sc)))
         return [self.results[s.name] for s in scenarios if s.name in self.results]
@@ -96,7 +108,10 @@ class Engine:
 
     def _work(self, scenario: Scenario, lease: Lease) -> None:
         try:
-            result = self.run_scenario(scenario, lease)
+            with self._leases.holding(scenario.name, lease.hosts):
+                result = self.run_scenario(scenario, lease)
+        except (LeaseWaitCancelled, LeaseBackendError) as exc:
+            result = self._not_run(scenario, exc)
         except BaseException as exc:  # the scheduler thread must never die silently
             result = ScenarioResult(scenario.name, ScenarioStatus.ERROR, profile=_profile_dict(scenario))
             result.error = f"internal error: {type(exc).__name__}: {exc}"
@@ -105,6 +120,16 @@ class Engine:
         if self.run.options.fail_fast and result.status not in (ScenarioStatus.PASSED, ScenarioStatus.SKIPPED):
             self.run.log.warning("--fail-fast: %s ended %s; starting no more scenarios", scenario.name, result.status.value)
             self._scheduler.stop()
+
+    def _not_run(self, scenario: Scenario, exc: HvrtError) -> ScenarioResult:
+        """A scenario that never got its hosts: interrupted while it waited for them, or
+        the coordination service failed (an error naming it)."""
+        cancelled = isinstance(exc, LeaseWaitCancelled)
+        result = ScenarioResult(scenario.name, ScenarioStatus.INTERRUPTED if cancelled else ScenarioStatus.ERROR,
+                                profile=_profile_dict(scenario))
+        result.error = str(exc)
+        self._finish(scenario, result)
+        return result
 
     # ------------------------------------------------------------------ one scenario
 

@@ -4,8 +4,10 @@ On a terminal: a live block with one line per running scenario (stage and elapse
 time), redrawn every second, and a line per finished scenario above it. Elsewhere
 (CI logs, pipes, ``TERM=dumb``): one plain line per event. ``hvrt run --no-progress``
 (or ``-q``) turns it off. Always on stderr, so ``--json`` output on stdout stays clean.
-Events: ``start``, ``stage``, ``end`` of a scenario, and ``preflight`` (the run's
-pre-flight, scenario ``""``: its text is printed as it is).
+Events: ``start``, ``stage``, ``end`` of a scenario, ``wait`` (the scenario waits
+for a host another process holds; the detail says which and who holds it, shown
+until the scenario starts), and ``preflight`` (the run's pre-flight, scenario ``""``:
+its text is printed as it is).
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ class Progress:
         self.total = total
         self.done = 0
         self._running: dict[str, tuple[str, float, float]] = {}  # name -> (stage, t0, stage_t0)
+        self._waiting: dict[str, tuple[str, float]] = {}  # name -> (what it waits for, since)
         self._lock = threading.Lock()
         self._drawn = 0
         self._stop = threading.Event()
@@ -60,6 +63,16 @@ class Progress:
                 else:
                     print(detail, file=self.stream, flush=True)
                 return
+            if event == "wait":
+                _, since = self._waiting.get(scenario, ("", now))
+                self._waiting[scenario] = (detail, since)
+                line = f"[{self.done}/{self.total}] {scenario}: {detail}"
+                if self.live:
+                    self._redraw()
+                else:
+                    print(line, file=self.stream, flush=True)
+                return
+            self._waiting.pop(scenario, None)
             if event == "start":
                 self._running[scenario] = ("plan", now, now)
                 line = f"[{self.done}/{self.total}] {scenario}: started"
@@ -87,6 +100,9 @@ class Progress:
         lines = [
             f"  {name:<32} {stage:<10} {_clock(now - stage_t0)} (total {_clock(now - t0)})"
             for name, (stage, t0, stage_t0) in sorted(self._running.items())
+        ] + [
+            f"  {name:<32} {what} ({_clock(now - since)})"
+            for name, (what, since) in sorted(self._waiting.items())
         ]
         for line in lines:
             out.write(line + "\n")

@@ -23,18 +23,20 @@ from hvrt.config.check import (
     read_int,
     read_str,
     scalar_str,
+    type_name,
 )
-from hvrt.config.model import HYPERV_OS, TRANSPORTS, Host
+from hvrt.config.model import HYPERV_OS, TRANSPORTS, Host, Secret
 from hvrt.config.registry import Schemas
 from hvrt.config.schema import validate
 from hvrt.config.secrets import SecretStore
 from hvrt.config.values import address as address_problem
 from hvrt.config.values import host_name, path
 from hvrt.config.yamlsrc import LMap
+from hvrt.leases import url as lease_url
 
 HOST_KEYS = ("address", "port", "transport", "user", "password", "key_file", "labels")
 NODE_KEYS = (*HOST_KEYS, "configurator")
-LAB_KEYS = ("controllers", "nodes")
+LAB_KEYS = ("controllers", "nodes", "coordination")
 
 
 def read_lab(lab: LMap, p: Problems, store: SecretStore, base_dir: Path,
@@ -59,6 +61,34 @@ def read_lab(lab: LMap, p: Problems, store: SecretStore, base_dir: Path,
         p.error("a host cannot be both a controller and a node", meta.key_source, meta.path)
     _check_addresses([*groups["controllers"].values(), *groups["nodes"].values()], lab, p)
     return groups["controllers"], groups["nodes"]
+
+
+def read_coordination(lab: LMap, p: Problems, store: SecretStore) -> str | None:
+    """``lab.coordination``: the tooz URL of the host leases (:mod:`hvrt.leases.url`).
+
+    Written out, or as a ``${env:...}``/``${file:...}`` reference, which a URL holding
+    a password must be. ``$HVRT_COORDINATION``, which overrides it at run time, is
+    checked here too, so a bad one stops the load rather than the run.
+    """
+    found: str | None = None
+    if lab.get("coordination") is not None:
+        meta = lab.meta_of("coordination")
+        value = lab["coordination"]
+        text = store.reference(value, meta) if isinstance(value, str) else None
+        if not isinstance(value, str):
+            p.error(f"expected a coordination URL, got {type_name(value)}", meta.source, meta.path)
+        elif text is not None:
+            url = text.reveal() if isinstance(text, Secret) else text
+            bad = lease_url.problem(url, from_secret=isinstance(text, Secret))
+            if bad is None:
+                found = url
+            else:
+                p.error(bad, meta.source, meta.path)
+    env = store.environ.get(lease_url.ENV)
+    bad_env = lease_url.problem(env, from_secret=True) if env else None
+    if bad_env is not None:
+        p.error(f"${lease_url.ENV} (which overrides lab.coordination) {bad_env}", lab.source, "lab.coordination")
+    return found
 
 
 def _check_addresses(hosts: list[Host], lab: LMap, p: Problems) -> None:

@@ -32,7 +32,7 @@ from hvrt.config.check import (
     type_name,
 )
 from hvrt.config.inherit import RawProfile, parents_of, resolve_extends
-from hvrt.config.lab import read_lab
+from hvrt.config.lab import read_coordination, read_lab
 from hvrt.config.matrix import expand_matrix
 from hvrt.config.model import Config, Host, Profile, Source
 from hvrt.config.profiles import check_name, read_profile, read_timeouts
@@ -84,6 +84,7 @@ def load_config(
     plugins = _plugins(tree, p)
     known = _schemas(tree, plugins, schemas, extra_plugins, p)
     controllers, nodes = _lab(tree, p, store, base_dir, known)
+    coordination = read_coordination(tree["lab"], p, store) if isinstance(tree.get("lab"), LMap) else None
     release = read_release(as_map(tree.get("release"), tree.meta_of("release"), p), p, store, base_dir)
     settings = _settings(tree, p, store, known)
     timeouts = read_timeouts(tree, "timeouts", p)
@@ -93,7 +94,7 @@ def load_config(
     return Config(
         path=file, controllers=controllers, nodes=nodes, release=release, profiles=profiles,
         plugins=plugins, settings=settings, timeouts=timeouts, secrets=tuple(store.secrets),
-        warnings=tuple(p.warnings),
+        warnings=tuple(p.warnings), coordination=coordination,
     )
 
 

@@ -251,6 +251,10 @@ class Config:
     secrets: tuple[Secret, ...] = ()
     warnings: tuple[str, ...] = ()
     """Things that load but deserve attention (e.g. a password written inline)."""
+    coordination: str | None = None
+    """``lab.coordination``: the tooz URL of the host leases every hvrt process of the lab
+    shares (None: ``$HVRT_COORDINATION``, else a folder of this runner host; see
+    :mod:`hvrt.leases.url`)."""
 
     @property
     def hosts(self) -> dict[str, Host]:
