@@ -2,22 +2,26 @@
 
 Read once per scenario by the deployer, the pre-flight check and the collector.
 Paths are on the controller. ``compute_url`` / ``network_url`` point the health check
-at APIs the Keystone catalog does not list (the sandbox's simulated status API).
+at APIs over what Keystone's catalog lists (or, with no Keystone, at the sandbox's
+simulated status API alone).
 A controller's own ``devstack:`` block takes the same keys and wins over
 ``settings: devstack:``. ``settings: deploy:`` chooses the deployer (``devstack``,
-the default, or ``existing``) and holds the ``existing`` deployer's keys.
+the default, or ``existing``) and holds the ``existing`` deployer's keys (its cloud
+name may come from ``OS_CLOUD`` instead, as openstacksdk allows).
 
 The blocks are checked when the config loads (``hvrt_config_schema``);
 :func:`load_settings` reads them with the same checks and the defaults.
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from hvrt import hookimpl
 from hvrt.config.model import Config, Host, Source
-from hvrt.config.schema import Block, Field, Requires, read_block
+from hvrt.config.schema import Block, Field, read_block
 
 CONFIG_DIRS = ("/etc/nova", "/etc/neutron", "/etc/keystone", "/etc/glance", "/etc/cinder",
                "/etc/placement", "/etc/heat")
@@ -57,13 +61,31 @@ FIELDS = (
 SETTINGS = Block("settings", "devstack", FIELDS, doc="the DevStack deployer")
 CONTROLLER = Block("controller", "devstack", FIELDS,
                    doc="a controller's own DevStack settings (over settings.devstack)")
+AGENT_BINARY = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+
+
+def _check_deploy(values: Mapping[str, Any], _transport: str | None) -> Iterator[tuple[str, str]]:
+    """The existing deployer needs a cloud name: ``cloud``, else ``OS_CLOUD`` as openstacksdk reads it."""
+    if values.get("deployer") == "existing" and not values.get("cloud") and not os.environ.get("OS_CLOUD"):
+        yield "cloud", "the existing deployer needs settings.deploy.cloud (or OS_CLOUD in the environment)"
+
+
 DEPLOY = Block("settings", "deploy", (
     Field("deployer", default="devstack", pattern=r"[A-Za-z_][A-Za-z0-9_.-]*", pattern_doc="a plugin name",
           doc="the plugin that deploys the cloud (devstack, existing, ...)"),
-    Field("cloud", doc="existing: the clouds.yaml entry to test"),
-    Field("clouds_yaml", rule="path", doc="existing: the clouds.yaml file (default ~/.config/openstack/clouds.yaml)"),
-    Field("compute_url", rule="url:http", doc="existing: Nova API URL for the health check"),
-    Field("network_url", rule="url:http", doc="existing: Neutron API URL for the health check"),
+    Field("cloud", doc="existing: the cloud's name in clouds.yaml (default OS_CLOUD)"),
+    Field("clouds_yaml", rule="path", doc="existing: the clouds.yaml file (default openstacksdk's search path: "
+          "OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/, /etc/openstack/)"),
+    Field("secure_yaml", rule="path", doc="existing: the secure.yaml file (default the one beside clouds_yaml, "
+          "else the search path)"),
+    Field("compute_url", rule="url:http", doc="existing: Nova API URL for the health check (over the catalog)"),
+    Field("network_url", rule="url:http", doc="existing: Neutron API URL for the health check (over the catalog)"),
+    Field("controller_host", pattern=r"[^\s].*", pattern_doc="a host name",
+          doc="existing: the host the controller's Neutron agents register as (default the hosts of the DHCP "
+              "and L3 agents)"),
+    Field("controller_agents", "list", item=Field("", pattern=AGENT_BINARY, pattern_doc="an agent binary"),
+          doc="existing: agents that must be alive on the controller, e.g. neutron-dhcp-agent (default every "
+              "DHCP, L3 and Open vSwitch agent registered there)"),
     Field("health_timeout", "number", rule="timeout", default=300.0,
           doc="existing: seconds to wait for every node to be in service"),
     Field("health_interval", "number", rule="timeout", default=5.0, doc="existing: seconds between health polls"),
@@ -71,8 +93,7 @@ DEPLOY = Block("settings", "deploy", (
     Field("tempest_command", "list", item=Field("", rule="path"), single=True,
           doc="existing: the tempest command on the controller"),
     Field("workdir", rule="path", doc="existing: where Tempest workspaces go on the controller"),
-), requires=(Requires("deployer", "existing", ("cloud",), "the existing deployer needs settings.deploy.cloud"),),
-    doc="which deployer brings the cloud up")
+), check=_check_deploy, doc="which deployer brings the cloud up")
 
 
 @dataclass

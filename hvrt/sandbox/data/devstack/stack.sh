@@ -4,7 +4,8 @@
 # $LOGFILE, prints progress, exits non-zero on failure) so the deployer can be
 # exercised without installing OpenStack. Its "services" step starts the sandbox
 # cloud: a real Keystone (when HVRT_SANDBOX_KEYSTONE=True) and the simulated
-# Compute/Network status API (hvrt/sandbox/cloudapi.py).
+# Compute/Network status API (hvrt/sandbox/cloudapi.py); its "accounts" step lists
+# that API in Keystone's catalog (hvrt/sandbox/catalog.py).
 #
 # Sandbox-only local.conf variables:
 #   HVRT_SANDBOX_FAIL_AT=<step>    fail at that step (check, repos, install, config,
@@ -140,6 +141,15 @@ fi
 say "simulated Compute/Network API: $(cat "$DATA_DIR/cloudapi/cloudapi.json")"
 
 step accounts "creating accounts and endpoints"
+if [[ -n "$AUTH_URL" ]]; then
+    # DevStack registers nova and neutron in Keystone; so does the stand-in, for the status API.
+    read -r COMPUTE_URL NETWORK_URL < <(python3 -c \
+        'import json,sys; a=json.load(open(sys.argv[1])); print(a["compute_url"], a["network_url"])' \
+        "$DATA_DIR/cloudapi/cloudapi.json")
+    "$HVRT_PYTHON" -m hvrt.sandbox.catalog register --auth-url "$AUTH_URL" --password-file "$PWFILE" \
+        --endpoint "compute=$COMPUTE_URL" --endpoint "network=$NETWORK_URL" > /dev/null
+    say "catalog: compute $COMPUTE_URL, network $NETWORK_URL (region RegionOne)"
+fi
 step images "uploading images"
 IFS=',' read -r -a IMAGES <<< "${IMAGE_URLS:-}"
 for url in "${IMAGES[@]}"; do
@@ -163,8 +173,9 @@ target, api_file, auth_url, dest, logdir, tempest = sys.argv[1:7]
 api = json.load(open(api_file))
 json.dump({
     "auth_url": auth_url or None,
-    "compute_url": api["compute_url"],
-    "network_url": api["network_url"],
+    # with Keystone the health check finds the status API in the catalog
+    "compute_url": None if auth_url else api["compute_url"],
+    "network_url": None if auth_url else api["network_url"],
     "tempest_command": [tempest],
     "tempest_conf": f"{dest}/tempest/etc/tempest.conf",
     "workdir": f"{dest}/tempest",
