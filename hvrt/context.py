@@ -24,6 +24,9 @@ from hvrt.results import ScenarioResult
 from hvrt.results.layout import DIR_MODE, FILE_MODE
 from hvrt.results.store import ResultsStore
 
+DESTROY_POLICIES = ("always", "passing", "never")
+"""``hvrt run --destroy``: when teardown removes what the scenario set up (docs/architecture.md)."""
+
 if TYPE_CHECKING:
     import pluggy
 
@@ -56,6 +59,17 @@ class RunOptions:
     file_mode: int = FILE_MODE
     dir_mode: int = DIR_MODE
     """Permission bits of the published results tree."""
+    destroy: str | None = None
+    """Teardown policy (``--destroy``): ``always`` uninstalls the compute MSI and unstacks
+    DevStack after every scenario, ``passing`` only after a passed one (a failed lab stays
+    up for debugging), ``never`` leaves the lab up. None: ``always`` for a whole run,
+    ``never`` when ``stages`` selects part of the pipeline (``--stages``, ``--from``,
+    ``--reuse-deployment``), which is meant to leave or reuse a lab."""
+    installer: str | None = None
+    sha256: str | None = None
+    devstack_branch: str | None = None
+    """Release overrides of the command line (``--installer``, ``--sha256``,
+    ``--devstack-branch``), applied over ``release:`` of the config."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Values of the ``hvrt run`` options that plugins added (``hvrt_cli``), by ``dest``."""
 
@@ -89,6 +103,13 @@ class RunContext:
     @property
     def release(self) -> str:
         return self.config.release.name
+
+    @property
+    def destroy_policy(self) -> str:
+        """``options.destroy``, or its default: ``never`` for part of a pipeline, else ``always``."""
+        if self.options.destroy is not None:
+            return self.options.destroy
+        return "never" if self.options.stages is not None else "always"
 
 
 @dataclass
@@ -170,6 +191,43 @@ class ScenarioContext:
     @property
     def cancelled(self) -> bool:
         return self.run.cancel.is_set() or bool(self.state.get("_cancelled"))
+
+    def destroys(self, stage: str) -> bool:
+        """Whether teardown removes what ``stage`` (``configure``, ``deploy``) set up.
+
+        Follows :attr:`RunContext.destroy_policy` (``passing``: only when the scenario
+        passed). A stage that was selected but never ran (an earlier stage failed, or the
+        run was cancelled first) set nothing up, so nothing is removed; a stage the run did
+        not select is torn down when the policy says so (``--stages teardown --destroy
+        always`` removes what an earlier run left up). The decision is recorded once in
+        ``result.facts["teardown"]``."""
+        policy = self.run.destroy_policy
+        record = self.result.facts.setdefault("teardown", {"policy": policy, "hosts": {}})
+        status = self.result.stage(stage).status
+        selected = self.run.options.stages is None or stage in self.run.options.stages
+        if policy == "never":
+            why = "--destroy never: the lab stays up"
+        elif policy == "passing" and self.result.status.value != "passed":
+            why = f"--destroy passing: the scenario ended {self.result.status.value}; the lab stays up"
+        elif selected and status in ("pending", "skipped"):
+            why = f"{stage} did not run: nothing to remove"
+        else:
+            record.setdefault("stages", {})[stage] = "destroy"
+            return True
+        record.setdefault("stages", {})[stage] = why
+        return False
+
+    def record_teardown(self, host: str, action: str, *, ok: bool, detail: str = "", **extra: Any) -> None:
+        """One host's teardown outcome in ``result.facts["teardown"]["hosts"]``; a failure
+        is logged as a warning too (teardown never fails the scenario)."""
+        record = self.result.facts.setdefault("teardown", {"policy": self.run.destroy_policy, "hosts": {}})
+        with self._lock:
+            record.setdefault("hosts", {}).setdefault(host, []).append(
+                {"action": action, "ok": ok, "detail": detail, **extra})
+        if not ok:
+            self.log.warning("[%s] teardown %s failed: %s", host, action, detail)
+        else:
+            self.log.info("[%s] teardown %s: %s", host, action, detail or "done")
 
     def remaining(self, default: float = 600.0) -> float:
         """Seconds left before the current stage's deadline (``default`` when none)."""

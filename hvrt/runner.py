@@ -10,7 +10,12 @@ and the results; ``RunRequest(resume_dir=...)`` continues it. Before the first
 scenario, every host of the run goes through pre-flight (:mod:`hvrt.preflight`): a
 failing host ends the run at once (exit 3, no scenario started) unless
 ``RunOptions.skip_unhealthy`` leaves it out of the lease pool. ``--rerun-failed``,
-``--reuse-deployment`` and ``--stages`` plans come from :mod:`hvrt.rerun`.
+``--reuse-deployment`` and ``--stages`` plans come from :mod:`hvrt.rerun`. The
+release overrides (``RunOptions.installer``, ``sha256``, ``devstack_branch``) are
+applied to the config before any plugin sees it and recorded in ``run.json``
+(``release_overrides``, with ``destroy``) so ``--resume`` keeps them; a run that
+needs an installer or a DevStack branch it has from neither stops with exit 2
+before anything starts (:func:`hvrt.config.release.missing`).
 """
 from __future__ import annotations
 
@@ -31,7 +36,8 @@ import pluggy
 from hvrt import rerun
 from hvrt.config import load_config, select_scenarios
 from hvrt.config.model import Config, Release, Scenario
-from hvrt.context import Deployment, RunContext, RunOptions
+from hvrt.config.release import ReleaseOverrides, raise_if_missing, with_release_overrides
+from hvrt.context import DESTROY_POLICIES, Deployment, RunContext, RunOptions
 from hvrt.engine import Engine, ProgressCallback
 from hvrt.errors import ExitCode, UsageError
 from hvrt.fsutil import ensure_dir
@@ -100,10 +106,13 @@ def prepare(
     config_path: str | Path,
     extra_plugins: Iterable[tuple[str, object]] = (),
     on_plugin_manager: Callable[[pluggy.PluginManager], None] | None = None,
+    overrides: ReleaseOverrides | None = None,
 ) -> tuple[Config, pluggy.PluginManager]:
-    """Load the config, build the plugin manager it asks for, add plugin profiles."""
+    """Load the config, build the plugin manager it asks for, add plugin profiles;
+    ``overrides`` (the command line's installer and branch) replace the release's
+    before any plugin sees the config."""
     extra_plugins = list(extra_plugins)
-    config = load_config(config_path, extra_plugins=extra_plugins)
+    config = with_release_overrides(load_config(config_path, extra_plugins=extra_plugins), overrides)
     for warning in config.warnings:
         log.warning("%s", warning)
     pm = create_plugin_manager(config.plugins, extra=extra_plugins)
@@ -111,7 +120,8 @@ def prepare(
         on_plugin_manager(pm)
     contributed = [p for group in pm.hook.hvrt_profiles(config=config) if group for p in group]
     if contributed:
-        config = load_config(config_path, extra_profiles=contributed, extra_plugins=extra_plugins)
+        config = with_release_overrides(
+            load_config(config_path, extra_profiles=contributed, extra_plugins=extra_plugins), overrides)
     pm.hook.hvrt_configure.call_historic(kwargs={"config": config})
     return config, pm
 
@@ -147,6 +157,21 @@ def _resume_plan(request: RunRequest) -> tuple[Path, dict[str, Any]]:
         return run_dir, read_run_meta(run_dir)
     except UsageError as exc:
         raise UsageError(f"--resume: {exc}") from None
+
+
+def overrides_of(options: RunOptions) -> ReleaseOverrides:
+    """The release overrides ``options`` carry (``--installer``, ``--sha256``, ``--devstack-branch``)."""
+    return ReleaseOverrides(options.installer, options.sha256, options.devstack_branch)
+
+
+def _recorded_overrides(config: Config, overrides: ReleaseOverrides) -> dict[str, Any] | None:
+    """What run.json keeps of the overrides: as applied (a local installer as its absolute path)."""
+    if not overrides:
+        return None
+    recorded = overrides.to_dict()
+    if overrides.installer is not None:
+        recorded["installer"] = config.release.installer.url or config.release.installer.path
+    return recorded
 
 
 def _config_for(request: RunRequest, meta: dict[str, Any]) -> str | Path:
@@ -205,10 +230,21 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
     """Run (or resume) the scenarios of ``request``; never raises for scenario failures
     or a host that fails pre-flight (``outcome.error`` then says which)."""
     meta: dict[str, Any] | None = None
+    overrides = overrides_of(request.options)
+    destroy = request.options.destroy
+    if destroy not in (None, *DESTROY_POLICIES):
+        raise UsageError(f"--destroy {destroy!r}: choose {', '.join(DESTROY_POLICIES)}")
     if request.resume_dir is not None:
         run_dir, meta = _resume_plan(request)
-        config, pm = prepare(_config_for(request, meta), request.extra_plugins, request.on_plugin_manager)
+        if overrides:
+            raise UsageError("--resume applies the release overrides the interrupted run recorded; drop "
+                             "--installer, --sha256 and --devstack-branch")
+        overrides = ReleaseOverrides.from_dict(meta.get("release_overrides"))
+        destroy = destroy or meta.get("destroy")
+        config, pm = prepare(_config_for(request, meta), request.extra_plugins, request.on_plugin_manager,
+                             overrides)
         plan = _plan(request, config, meta)
+        raise_if_missing(config, plan.scenarios, plan.stages, plan.deployments)
         run_id = meta["run_id"]
     else:
         config_path: str | Path = request.config_path
@@ -217,8 +253,9 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
                 config_path = _config_for(request, read_run_meta(Path(request.options.rerun_failed)))
             except UsageError as exc:
                 raise UsageError(f"--rerun-failed: {exc}") from None
-        config, pm = prepare(config_path, request.extra_plugins, request.on_plugin_manager)
+        config, pm = prepare(config_path, request.extra_plugins, request.on_plugin_manager, overrides)
         plan = _plan(request, config, None)
+        raise_if_missing(config, plan.scenarios, plan.stages, plan.deployments)
         if request.options.dry_run:
             summary = RunSummary(run_id="dry-run", release=config.release.name)
             return RunOutcome(ExitCode.OK, summary, Path(request.results), plan.scenarios)
@@ -226,7 +263,7 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
                                        request.options.dir_mode)
         config_path = config.path
     scenarios = plan.scenarios
-    options = dataclasses.replace(request.options, stages=plan.stages)
+    options = dataclasses.replace(request.options, stages=plan.stages, destroy=destroy)
     redactor = Redactor(s.reveal() for s in config.secrets)
     store = ResultsStore(run_dir, redactor, file_mode=request.options.file_mode,
                          dir_mode=request.options.dir_mode)
@@ -236,6 +273,7 @@ def execute(request: RunRequest, progress: ProgressCallback | None = None) -> Ru
             "config": str(Path(config_path).resolve()),
             "scenarios": [s.name for s in scenarios], "created": time.time(),
             "plugins": list(config.plugins), **plan.meta(),
+            "destroy": destroy, "release_overrides": _recorded_overrides(config, overrides),
         })
     run = RunContext(config=config, pm=pm, run_id=run_id, run_dir=run_dir,
                      options=options, redactor=redactor, results=store,

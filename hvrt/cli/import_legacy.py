@@ -2,7 +2,11 @@
 
 Writes the new configuration (checked by loading it before it is kept) and copies
 the Tempest list files into ``tempest-lists/`` next to it. Node addresses are
-loopback placeholders unless ``--lab-template`` supplies the real lab.
+loopback placeholders unless ``--lab-template`` supplies the real lab. The legacy
+tool took the installer and the DevStack branch from its command line (``run.sh
+MSI_URL BRANCH``), so the release gets commented placeholders for them (unless the
+template sets them) and ``hvrt config validate`` names them until they are set or
+passed to ``hvrt run --installer URL --devstack-branch REF``.
 """
 from __future__ import annotations
 
@@ -11,6 +15,37 @@ import sys
 from pathlib import Path
 
 from hvrt.errors import UsageError
+
+PLACEHOLDER_INTRO = (
+    "  # Not set: the legacy tool took the installer and the DevStack branch from its command line",
+    "  # (run.sh MSI_URL BRANCH). Set them here, or pass them to every run:",
+    "  #   hvrt run --installer URL_OR_PATH [--sha256 HEX] --devstack-branch REF",
+)
+INSTALLER_PLACEHOLDER = (
+    "  # installer:",
+    "  #   url: https://REPLACE-ME/HyperVNovaCompute.msi",
+    "  #   sha256: REPLACE-ME",
+)
+BRANCH_PLACEHOLDER = (
+    "  # devstack:",
+    "  #   branch: REPLACE-ME",
+)
+
+
+def with_release_placeholders(text: str, release: dict) -> str:
+    """``text`` with commented placeholders at the end of ``release:`` for the installer and
+    the DevStack branch it lacks."""
+    lines: list[str] = []
+    if not (release.get("installer") or {}).get("url") and not (release.get("installer") or {}).get("path"):
+        lines += INSTALLER_PLACEHOLDER
+    if not (release.get("devstack") or {}).get("branch"):
+        lines += BRANCH_PLACEHOLDER
+    if not lines:
+        return text
+    out = text.splitlines()
+    start = out.index("release:")
+    end = next((i for i in range(start + 1, len(out)) if out[i] and not out[i].startswith((" ", "#"))), len(out))
+    return "\n".join([*out[:end], *PLACEHOLDER_INTRO, *lines, *out[end:]]) + "\n"
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
@@ -46,7 +81,7 @@ def import_command(args: argparse.Namespace) -> int:
         raise UsageError(f"{out} exists; pass --force to overwrite it")
     result = convert(source, tests_dir, Path(args.lab_template) if args.lab_template else None)
     copies = copy_lists(result, out.parent)
-    text = render(result, source.name)
+    text = with_release_placeholders(render(result, source.name), result.document.get("release") or {})
     staged = out.with_name(f".{out.name}.check")
     atomic_write(staged, text)
     try:  # the output must load; credentials are not needed to check that
@@ -62,4 +97,13 @@ def import_command(args: argparse.Namespace) -> int:
           f"{len(copies)} list files in {out.parent / LISTS_DIR}")
     if result.placeholder_nodes:
         print(f"edit the placeholder addresses of: {', '.join(result.placeholder_nodes)}")
+    for problem in _release_problems(config):
+        print(f"set {problem}")
     return 0
+
+
+def _release_problems(config) -> list[str]:  # type: ignore[no-untyped-def]
+    from hvrt.config import select_scenarios
+    from hvrt.config.release import missing
+
+    return [f"{e.key}: {e.message}" for e in missing(config, select_scenarios(config, [], all=True))]

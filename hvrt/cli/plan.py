@@ -3,16 +3,35 @@
 Uses the same loading and selection as ``hvrt run`` (plugin-contributed profiles
 included), so the plan is the run's plan: candidate nodes and controllers, image,
 network, memory, live migration, Tempest suite and the INI overrides of each node.
+It takes the run's release overrides (``--installer``, ``--sha256``,
+``--devstack-branch``).
+
+``--effective`` adds every value derived from (config, scenario, host) before a run:
+per candidate node its node state (:mod:`hvrt.nodestate`: MSI features and
+properties, each INI value with its origin, vSwitch, live migration, services), the
+``local.conf`` the DevStack deployer renders and the tempest.conf values the Tempest
+runner sets, every secret masked. The JSON form is documented in ``docs/plan.md``.
+The deployer's and runner's parts come from their plugin modules, read only when the
+config enables them; nothing connects to a host.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import posixpath
 from pathlib import Path
+from typing import Any
 
 from hvrt.cli.main import JSON_SCHEMA, add_config_option
+from hvrt.cli.run import add_release_options, overrides_from
 from hvrt.config.describe import image_text, memory_text, network_text, scenario_dict, suite_files
-from hvrt.config.model import Config, Scenario
+from hvrt.config.model import Config, Host, Scenario
+from hvrt.config.release import ReleaseOverrides, missing
+from hvrt.errors import HvrtError
+from hvrt.nodestate import MASK
+from hvrt.redact import Redactor
+
+NOT_SET = "(not set)"
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
@@ -27,32 +46,179 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
                         help="plan this profile (repeatable)")
     parser.add_argument("--all", action="store_true", help="plan every (non-abstract) profile")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--effective", action="store_true",
+                        help="also every derived value per scenario and host: MSI features and properties, "
+                             "INI values with their origin, vSwitch, live migration, local.conf, tempest.conf "
+                             "values (secrets masked)")
+    add_release_options(parser)
     parser.set_defaults(handler=plan_command)
     return parser
 
 
-def load_with_plugins(config_path: str) -> Config:
-    """The config as ``hvrt run`` sees it: plugins loaded, their profiles added."""
+def load_with_plugins(config_path: str, overrides: ReleaseOverrides | None = None) -> Config:
+    """The config as ``hvrt run`` sees it: plugins loaded, their profiles added, the
+    command line's release overrides applied."""
     from hvrt.runner import prepare
 
-    config, _pm = prepare(config_path)
+    config, _pm = prepare(config_path, overrides=overrides)
     return config
 
 
 def plan_command(args: argparse.Namespace) -> int:
     from hvrt.config import select_scenarios
 
-    config = load_with_plugins(args.config)
+    overrides = overrides_from(args)
+    config = load_with_plugins(args.config, overrides)
     scenarios = select_scenarios(config, args.profile, all=args.all)
+    effective = [effective_scenario(config, s) for s in scenarios] if args.effective else []
+    release = effective_release(config, overrides, scenarios) if args.effective else {}
+    code = 2 if any(h.get("error") for e in effective for h in e["nodes"].values()) else 0
     if args.json:
-        print(json.dumps({"schema": JSON_SCHEMA, "config": config.path, "release": config.release.name,
-                          "scenarios": [scenario_dict(config, s) for s in scenarios]}, indent=2))
-        return 0
+        data: dict[str, Any] = {"schema": JSON_SCHEMA, "config": config.path, "release": config.release.name,
+                                "scenarios": [scenario_dict(config, s) for s in scenarios]}
+        if args.effective:
+            data["effective"] = release
+            for entry, extra in zip(data["scenarios"], effective, strict=True):
+                entry["effective"] = extra
+        print(json.dumps(data, indent=2))
+        return code
     print(f"release {config.release.name}: {len(scenarios)} scenario(s) from {config.path}")
-    for scenario in scenarios:
+    if args.effective:
+        print("\n".join(describe_release(release)))
+    for i, scenario in enumerate(scenarios):
         print()
         print("\n".join(describe(scenario)))
-    return 0
+        if args.effective:
+            print("\n".join(describe_effective(effective[i])))
+    return code
+
+
+# ------------------------------------------------------------------ --effective
+
+def effective_release(config: Config, overrides: ReleaseOverrides, scenarios: list[Scenario]) -> dict[str, Any]:
+    """The release a run would use, where each part comes from, and what it lacks."""
+    release = config.release
+    inst = release.installer
+    return {
+        "installer": {"url": inst.url, "path": inst.path, "sha256": inst.sha256, "features": list(inst.features),
+                      "source": "--installer" if overrides.installer is not None else
+                      ("release.installer" if inst.url or inst.path else None)},
+        "devstack": {"repo": release.devstack_repo, "branch": release.devstack_branch or None,
+                     "source": "--devstack-branch" if overrides.devstack_branch is not None else
+                     ("release.devstack.branch" if release.devstack_branch else None)},
+        "repos": {k: {"repo": v.repo, "branch": v.branch} for k, v in sorted(release.repos.items())},
+        "missing": [f"{e.key}: {e.message}" for e in missing(config, scenarios)],
+    }
+
+
+def effective_scenario(config: Config, scenario: Scenario) -> dict[str, Any]:
+    """Every derived value of ``scenario``: node states per candidate node (built against the
+    first candidate controller), the local.conf and the tempest.conf values."""
+    from hvrt import nodestate
+
+    redactor = Redactor(s.reveal() for s in config.secrets)
+    controller = config.controllers.get(scenario.candidate_controllers[0]) if scenario.candidate_controllers \
+        else None
+    nodes: dict[str, dict[str, Any]] = {}
+    for name in scenario.candidate_nodes:
+        node = config.nodes[name]
+        if controller is None:
+            nodes[name] = {"error": "no controller for this scenario"}
+            continue
+        try:
+            nodes[name] = nodestate.build(config, scenario.profile, node, controller,
+                                          scenario=scenario.name).to_dict()
+        except HvrtError as exc:
+            nodes[name] = {"error": str(getattr(exc, "message", exc))}
+    return {
+        "controller": controller.name if controller is not None else None,
+        "nodes": nodes,
+        "local_conf": _local_conf(config, scenario, controller, redactor),
+        "tempest_conf": _tempest_values(config, scenario, redactor),
+    }
+
+
+def _local_conf(config: Config, scenario: Scenario, controller: Host | None, redactor: Redactor) -> str | None:
+    """The local.conf the DevStack deployer would upload (None when it does not deploy)."""
+    if controller is None or "devstack" not in config.plugins:
+        return None
+    from hvrt_devstack import localconf
+    from hvrt_devstack.settings import load_settings, selected_deployer
+    from hvrt_devstack.stack import image_name
+
+    if selected_deployer(config) != "devstack":
+        return None
+    settings = load_settings(config, controller)
+    image = scenario.profile.image
+    inputs = localconf.StackInputs(
+        host_ip=controller.address, password=MASK, dest=settings.dest, logdir=settings.logdir,
+        image_paths=[posixpath.join(settings.image_cache, image_name(image.url))] if image.url else [],
+        heat_image_path=posixpath.join(settings.image_cache, image_name(image.heat_url)) if image.heat_url else None,
+        checkout=config.release.devstack_branch or NOT_SET, extra_vars=dict(settings.localrc),
+        post_config=settings.post_config)
+    return redactor.text(localconf.render_local_conf(scenario.profile, config.release, inputs))
+
+
+def _tempest_values(config: Config, scenario: Scenario, redactor: Redactor) -> dict[str, dict[str, str]] | None:
+    """The tempest.conf values the Tempest runner sets over the deployer's file (None when
+    the runner is not enabled); ``image_ref_alt`` and ``img_file`` follow the deployer's file."""
+    if "tempest" not in config.plugins:
+        return None
+    from hvrt_tempest.tempestconf import image_file, scenario_values
+
+    values = scenario_values(scenario.profile, config.plugin_settings("tempest"))
+    values.setdefault("compute", {}).setdefault("image_ref_alt", "<[compute] image_ref of the deployer's file>")
+    name = image_file(scenario.profile)
+    if name is not None:
+        values.setdefault("scenario", {}).setdefault("img_file", f"<folder of the deployer's img_file>/{name}")
+    return {s: {k: redactor.text(v) for k, v in keys.items()} for s, keys in values.items()}
+
+
+def describe_release(release: dict[str, Any]) -> list[str]:
+    inst, devstack = release["installer"], release["devstack"]
+    where = inst["url"] or inst["path"] or NOT_SET
+    lines = [f"  installer:       {where}" + (f" (from {inst['source']})" if inst["source"] else ""),
+             f"  sha256:          {inst['sha256'] or NOT_SET}",
+             f"  devstack:        {devstack['repo']} at {devstack['branch'] or NOT_SET}"
+             + (f" (from {devstack['source']})" if devstack["source"] else "")]
+    lines += [f"  missing:         {m}" for m in release["missing"]]
+    return lines
+
+
+def describe_effective(effective: dict[str, Any]) -> list[str]:
+    """The text of ``--effective`` for one scenario (what the JSON holds, line by line)."""
+    lines = [f"  effective values (controller {effective['controller'] or 'none'}):"]
+    for node, state in effective["nodes"].items():
+        lines.append(f"    node {node}:")
+        if "error" in state:
+            lines.append(f"      error: {state['error']}")
+            continue
+        inst = state["installer"]
+        lines.append("      msi features:   " + ", ".join(inst["features"])
+                     + (f" (+ {', '.join(inst['optional_features'])} when the package has it)"
+                        if inst["optional_features"] else ""))
+        lines.append("      msi properties:")
+        lines += [f"        {k}={v}" for k, v in inst["properties"].items()]
+        sw = state["vswitch"]
+        lines.append(f"      vswitch:        {sw['name']} ({sw['type']}"
+                     + (f", created on {sw['adapter']}" if sw["create"] else ", must exist") + ")")
+        lm = state["live_migration"]
+        lines.append("      live migration: " + (
+            f"managed: {lm['authentication']}, {lm['max_migrations']} at once, networks "
+            f"{', '.join(lm['networks']) or 'any'}" if lm["managed"] else f"left alone ({lm['reason']})"))
+        lines.append("      services:       " + ", ".join(state["services"]))
+        for fname, body in state["ini"].items():
+            lines.append(f"      {fname} ({body['path']}):")
+            for section, keys in body["sections"].items():
+                lines += [f"        [{section}] {k} = {v['value']}  ({v['origin']})" for k, v in keys.items()]
+    if effective["local_conf"] is not None:
+        lines.append("    local.conf:")
+        lines += [f"      {line}" for line in effective["local_conf"].splitlines()]
+    if effective["tempest_conf"] is not None:
+        lines.append("    tempest.conf values:")
+        for section, keys in effective["tempest_conf"].items():
+            lines += [f"      [{section}] {k} = {v}" for k, v in keys.items()]
+    return lines
 
 
 def _yes(flag: bool | None) -> str:

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from hvrt.cli.main import JSON_SCHEMA, add_config_option, error_object, find_config
+from hvrt.config.release import ReleaseOverrides
 from hvrt.config.values import MAX_CONCURRENCY
-from hvrt.context import RunOptions
+from hvrt.context import DESTROY_POLICIES, RunOptions
 from hvrt.errors import UsageError
 from hvrt.preflight import DEFAULT_TIMEOUT
 from hvrt.progress import Progress
@@ -32,6 +33,18 @@ RUN_DIR, scenario by scenario, on a freshly deployed cloud or, with
 of the pipeline (plan, collect, report and teardown always run; the others are
 recorded as skipped); selecting test without deploy tests the deployment an earlier
 run recorded (the newest under --results, or --reuse-deployment RUN_DIR).
+
+--installer URL_OR_PATH [--sha256 HEX] and --devstack-branch REF override the
+release of the config (like the legacy `run.sh MSI_URL BRANCH`), checked by the same
+rules as release.installer and release.devstack.branch; run.json records them, so
+--resume keeps them. A run that configures nodes or deploys DevStack without an
+installer or a branch from either stops with exit 2 before anything starts.
+
+--destroy decides what teardown removes after each scenario: always (uninstall the
+compute MSI from the nodes, unstack.sh on the controller), passing (only after a
+passed scenario: a failed lab stays up for debugging) or never. The default is
+always, and never when --stages, --from or --reuse-deployment runs part of the
+pipeline (such a run is meant to leave a lab up, or to test one left up).
 """
 
 
@@ -71,8 +84,28 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
                       help=f"run only these stages ({', '.join(STAGES)})")
     part.add_argument("--from", dest="from_stage", metavar="STAGE",
                       help="run the pipeline from STAGE on (e.g. --from test)")
+    part.add_argument("--destroy", choices=DESTROY_POLICIES, default=None,
+                      help="what teardown removes: always (default), passing (only after a passed scenario) "
+                           "or never (default with --stages, --from, --reuse-deployment)")
+    add_release_options(parser)
     parser.set_defaults(handler=run_command, config_optional=True)
     return parser
+
+
+def add_release_options(parser: argparse.ArgumentParser) -> None:
+    """``--installer``, ``--sha256`` and ``--devstack-branch`` (``hvrt run``, ``plan``, ``config validate``)."""
+    group = parser.add_argument_group("release overrides (instead of release: in the config)")
+    group.add_argument("--installer", metavar="URL_OR_PATH",
+                       help="the compute installer: an https:// or file:// URL (http:// with --sha256), or a "
+                            "local MSI path")
+    group.add_argument("--sha256", metavar="HEX", help="the installer's SHA-256 (64 hexadecimal digits)")
+    group.add_argument("--devstack-branch", metavar="REF", help="the DevStack branch or tag to deploy")
+
+
+def overrides_from(args: argparse.Namespace) -> ReleaseOverrides:
+    """The release overrides of the command line (checked when applied to the config)."""
+    return ReleaseOverrides(getattr(args, "installer", None), getattr(args, "sha256", None),
+                            getattr(args, "devstack_branch", None))
 
 
 def options_from(args: argparse.Namespace) -> RunOptions:
@@ -88,6 +121,10 @@ def options_from(args: argparse.Namespace) -> RunOptions:
     if args.resume is not None and (args.stages or args.from_stage or args.reuse_deployment):
         raise UsageError("--resume runs what the interrupted run asked for; drop --stages, --from and "
                          "--reuse-deployment")
+    overrides = overrides_from(args)
+    if args.resume is not None and overrides:
+        raise UsageError("--resume applies the release overrides the interrupted run recorded; drop "
+                         "--installer, --sha256 and --devstack-branch")
     stages = select_stages(args.stages, args.from_stage)
     reuse = args.reuse_deployment
     extra = {dest: getattr(args, dest) for dest in getattr(args, "plugin_options", ())}
@@ -96,6 +133,8 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         json=args.json, extra=extra, preflight=not args.no_preflight, skip_unhealthy=args.skip_unhealthy,
         preflight_timeout=args.preflight_timeout, stages=stages, rerun_failed=args.rerun_failed,
         reuse_deployment=reuse is not None, deployment_from=Path(reuse) if isinstance(reuse, str) else None,
+        destroy=args.destroy, installer=overrides.installer, sha256=overrides.sha256,
+        devstack_branch=overrides.devstack_branch,
     )
 
 

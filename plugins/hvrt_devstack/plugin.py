@@ -7,7 +7,10 @@ In the ``deploy`` stage it checks DevStack out on the controller at the release'
 tag (:mod:`.repo`), renders ``local.conf`` and ``local.sh`` (:mod:`.localconf`),
 caches the images and runs ``unstack.sh`` + ``stack.sh`` (:mod:`.stack`), then waits
 until every Hyper-V node of the scenario is in service (:mod:`.health`). The
-collector (:mod:`.collector`) fetches DevStack's logs and the service configs.
+collector (:mod:`.collector`) fetches DevStack's logs and the service configs. At
+teardown it runs ``unstack.sh`` in the checkout when the run's ``--destroy`` policy
+says so, so the controller's services are stopped (its output in
+``logs/<controller>/unstack.sh.log``).
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ from hvrt_devstack.settings import (
 )
 
 NAME = "devstack"
+UNSTACK_TIMEOUT = 600.0
+"""Seconds ``unstack.sh`` may run at teardown."""
 
 
 def node_hostnames(ctx: ScenarioContext) -> list[str]:
@@ -246,3 +251,36 @@ def hvrt_deploy(ctx: ScenarioContext) -> Deployment | None:
 def hvrt_collect(ctx: ScenarioContext) -> None:
     if selected_deployer(ctx.config) == NAME:
         collect(ctx, load_settings(ctx.config, ctx.controller))
+
+
+def unstack(ctx: ScenarioContext, settings: DevstackSettings) -> None:
+    """``unstack.sh`` in the DevStack checkout; the outcome goes to ``result.facts["teardown"]``."""
+    host = ctx.controller.name
+    log: stack.StreamedLog | None = None
+    try:
+        transport = ctx.transport(ctx.controller)
+        log = stack.StreamedLog(ctx, f"logs/{host}/unstack.sh.log")
+        code = stack.run_script(ctx, transport, settings.devstack_dir, "unstack.sh", log,
+                                ctx.call_timeout(UNSTACK_TIMEOUT), required=False)
+        tail = "\n".join(log.tail)
+    except HvrtError as exc:
+        ctx.record_teardown(host, "unstack", ok=False, detail=str(getattr(exc, "message", exc)))
+        return
+    except Exception as exc:  # teardown must not raise: whatever went wrong is recorded
+        ctx.record_teardown(host, "unstack", ok=False, detail=f"{type(exc).__name__}: {exc}")
+        return
+    finally:
+        if log is not None:
+            log.close()
+    ctx.record_teardown(host, "unstack", ok=code == 0, detail="unstack.sh exited 0" if code == 0 else
+                        f"unstack.sh exited {code}: {tail[-400:]}", exit_code=code)
+
+
+@hvrt.hookimpl
+def hvrt_teardown(ctx: ScenarioContext) -> None:
+    if selected_deployer(ctx.config) != NAME or not ctx.destroys("deploy"):
+        return
+    if ctx.run.cancel.is_set():  # Ctrl-C: end quickly, leave the controller as it is
+        ctx.record_teardown(ctx.controller.name, "unstack", ok=False, detail="run interrupted: left stacked")
+        return
+    unstack(ctx, load_settings(ctx.config, ctx.controller))

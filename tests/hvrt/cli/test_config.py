@@ -92,12 +92,50 @@ def test_validate_example_ok(tmp_path: Path) -> None:
     assert proc.stderr == ""
 
 
+RELEASE_ARGS = {"legacy/hvrt.yaml": ("--installer", "https://example.invalid/HyperVNovaCompute.msi",
+                                      "--devstack-branch", "stable/pike")}
+"""The legacy tool took the installer and branch from its command line; so does the import."""
+
+
 @pytest.mark.parametrize(("example", "summary"), [("sandbox/hvrt.yaml", "ok: 9 profiles, 8 scenarios"),
                                                    ("legacy/hvrt.yaml", "ok: 17 profiles, 16 scenarios")])
 def test_validate_the_other_examples_ok(tmp_path: Path, example: str, summary: str) -> None:
     env = {"HVRT_NODE_PASSWORD": "pw", "HVRT_ADMIN_PASSWORD": "admin-pw", "HVRT_SANDBOX_PASSWORD": "sb-pw"}
-    proc = run_hvrt("config", "validate", "-c", str(EXAMPLES / example), cwd=tmp_path, env=env)
+    proc = run_hvrt("config", "validate", "-c", str(EXAMPLES / example), *RELEASE_ARGS.get(example, ()),
+                    cwd=tmp_path, env=env)
     assert (proc.returncode, proc.stdout.strip(), proc.stderr) == (0, summary, "")
+
+
+def test_validate_names_the_release_values_a_run_needs(tmp_path: Path) -> None:
+    """The imported legacy config names no installer and no branch: validate says so, key and
+    option, instead of a run failing on a node or deploying master."""
+    env = {"HVRT_NODE_PASSWORD": "pw", "HVRT_ADMIN_PASSWORD": "admin-pw"}
+    proc = run_hvrt("config", "validate", "-c", str(EXAMPLES / "legacy/hvrt.yaml"), cwd=tmp_path, env=env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.removeprefix("hvrt: error: ").splitlines()
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "release.installer: not set; pass --installer URL or set release.installer.url",
+        "release.devstack.branch: not set; pass --devstack-branch REF or set release.devstack.branch",
+    ]
+    proc = run_hvrt("config", "validate", "-c", str(EXAMPLES / "legacy/hvrt.yaml"), "--devstack-branch", "pike",
+                    cwd=tmp_path, env=env)
+    assert proc.returncode == 2 and "release.devstack.branch" not in proc.stderr
+    assert "release.installer: not set" in proc.stderr
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (("--installer", "http://example.invalid/a.msi"), "--installer 'http://example.invalid/a.msi': an http:// "
+                                                      "installer needs --sha256"),
+    (("--installer", "ftp://example.invalid/a.msi"), "--installer 'ftp://example.invalid/a.msi':"),
+    (("--installer=-rf",), "--installer '-rf': must not start with '-'"),
+    (("--installer", "https://example.invalid/a.msi", "--sha256", "abc"), "--sha256 'abc': expected 64 hexadecimal"),
+    (("--devstack-branch", "stable..pike"), "--devstack-branch 'stable..pike':"),
+])
+def test_bad_overrides_exit_2_naming_the_option(tmp_path: Path, args: tuple[str, ...], fragment: str) -> None:
+    env = {"HVRT_NODE_PASSWORD": "pw", "HVRT_ADMIN_PASSWORD": "admin-pw"}
+    proc = run_hvrt("config", "validate", "-c", str(EXAMPLES / "hvrt.yaml"), *args, cwd=tmp_path, env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert fragment in proc.stderr, proc.stderr
 
 
 def test_an_oversized_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
