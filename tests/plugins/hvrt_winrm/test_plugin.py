@@ -284,3 +284,56 @@ def _msi(tmp_path: Path) -> Path:
     path = tmp_path / "inject.msi"
     make_installer(path, "1.0")
     return path
+
+
+# ------------------------------------------------------------------ teardown
+
+def _configured(ctx) -> None:
+    for host in ctx.nodes:
+        ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=host)
+    ctx.result.stage("configure").status = "ok"
+
+
+@pytest.mark.parametrize(("destroy", "status", "removed"), [
+    (None, "passed", True), ("always", "error", True), ("never", "passed", False),
+    ("passing", "failed", False), ("passing", "passed", True),
+])
+def test_teardown_uninstalls_the_product_under_the_destroy_policy(sim_nodes, make_ctx, destroy, status,
+                                                                  removed) -> None:
+    from hvrt.results import ScenarioStatus
+
+    node = sim_nodes["hv-01"]
+    ctx = make_ctx([node])
+    _configured(ctx)
+    assert S.PRODUCT in node.model.state()["products"]
+    ctx.run.options.destroy = destroy
+    ctx.result.status = ScenarioStatus(status)
+    ctx.run.pm.hook.hvrt_teardown(ctx=ctx)
+    assert (S.PRODUCT not in node.model.state()["products"]) is removed
+    teardown = ctx.result.facts["teardown"]
+    if removed:
+        (entry,) = teardown["hosts"]["hv-01"]
+        assert entry["action"] == "uninstall" and entry["ok"] is True and entry["removed"] == [S.PRODUCT]
+        # the next scenario's configure installs again on the same node
+        ctx.close_transports()
+        again = make_ctx([node])
+        _configured(again)
+        assert S.PRODUCT in node.model.state()["products"]
+    else:
+        assert "hosts" not in teardown or not teardown["hosts"]
+        assert "stays up" in teardown["stages"]["configure"]
+
+
+def test_teardown_of_an_unreachable_node_is_recorded_not_raised(sim_nodes, make_ctx) -> None:
+    node = sim_nodes["hv-02"]
+    ctx = make_ctx([node])
+    _configured(ctx)
+    ctx.close_transports()
+    bad = make_ctx([node])  # the same node, reached at a closed loopback port
+    bad.nodes[0] = replace(bad.nodes[0], address="127.0.0.1", port=1, options={**bad.nodes[0].options,
+                                                                                 "winrm": {"port": 1, "retries": 1}})
+    bad.result.stage("configure").status = "ok"
+    bad.run.pm.hook.hvrt_teardown(ctx=bad)  # must not raise
+    (entry,) = bad.result.facts["teardown"]["hosts"][bad.nodes[0].name]
+    assert entry["ok"] is False and entry["action"] == "uninstall" and entry["detail"]
+    assert S.PRODUCT in node.model.state()["products"]  # the real node was never touched
