@@ -31,6 +31,7 @@ from hvrt.errors import ConfigError, ConfigErrors, ExitCode, HvrtError, UsageErr
 
 COMMANDS = (
     "run", "preflight", "plan", "list_tests", "profiles", "plugins", "config", "import_legacy", "sandbox",
+    "leases",
 )
 
 JSON_SCHEMA = 1

@@ -33,6 +33,8 @@ log = logging.getLogger("hvrt.leases")
 
 POLL_SECONDS = 0.5
 """How long one attempt on a held lock blocks before the wait checks for Ctrl-C."""
+CONNECT_SECONDS = 5.0
+REDIS_PORT = 6379
 
 
 class LeaseBackendError(InfrastructureError):
@@ -123,6 +125,7 @@ class LeaseService:
         except ImportError as exc:  # pragma: no cover -- tooz is a requirement
             raise LeaseBackendError(f"host leases need tooz (pip install tooz): {exc}") from None
         self._prepare_folder()
+        self._check_reachable()
         try:
             url = urls.driver_url(self.url)
             # group calls run in the calling thread: no executor thread to wind down at stop
@@ -162,6 +165,22 @@ class LeaseService:
             os.makedirs(parts.path, mode=0o700, exist_ok=True)
         except OSError as exc:
             raise LeaseBackendError(f"cannot create the lease folder {parts.path}: {exc}") from None
+
+    def _check_reachable(self) -> None:
+        """A Redis server that refuses connections, said in seconds: tooz's driver would
+        retry for about a minute before giving up."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            return
+        port = parts.port or REDIS_PORT
+        try:
+            with socket.create_connection((parts.hostname, port), timeout=CONNECT_SECONDS):
+                pass
+        except OSError as exc:
+            raise LeaseBackendError(f"coordination service {urls.display(self.url)}: cannot connect to "
+                                    f"{parts.hostname}:{port}: {exc.strerror or exc}") from None
 
     def _why(self, exc: BaseException) -> str:
         name = type(exc).__name__
