@@ -89,3 +89,62 @@ def test_profiles_contributed_by_a_plugin_are_planned(tmp_path: Path) -> None:
     assert scenario["candidate_nodes"] == ["hv-2016-a", "hv-2016-b"] and scenario["nodes_needed"] == 2
     assert scenario["profile"]["extends"] == ["base"]
     assert scenario["profile"]["tempest"]["concurrency"] == 4  # inherited from the file's base
+
+
+# ------------------------------------------------------------------ --effective
+
+@pytest.fixture(scope="module")
+def effective(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    proc = hvrt("plan", "-c", str(EXAMPLE), "-p", "2012r2-ovs-vxlan", "--effective", "--json",
+                "--installer", "https://example.invalid/override.msi", "--devstack-branch", "stable/2025.1",
+                cwd=tmp_path_factory.mktemp("effective"), env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_effective_shows_the_release_with_the_overrides(effective: dict) -> None:
+    assert effective["schema"] == 1
+    release = effective["effective"]
+    assert release["installer"]["url"] == "https://example.invalid/override.msi"
+    assert release["installer"]["source"] == "--installer"
+    assert release["devstack"] == {"repo": "https://opendev.org/openstack/devstack", "branch": "stable/2025.1",
+                                   "source": "--devstack-branch"}
+    assert release["missing"] == []
+
+
+def test_effective_node_states_with_origins_and_masked_secrets(effective: dict) -> None:
+    (scenario,) = effective["scenarios"]
+    eff = scenario["effective"]
+    assert eff["controller"] == "devstack" and set(eff["nodes"]) == {"hv-2012r2-a", "hv-2012r2-b"}
+    b = eff["nodes"]["hv-2012r2-b"]
+    assert b["installer"]["properties"]["RPCBACKENDPASSWORD"] == "***"
+    assert b["installer"]["properties"]["RPCBACKENDHOST"] == "127.0.0.2"
+    ovs = b["ini"]["neutron_ovs_agent.conf"]["sections"]
+    origins = {k: v["origin"] for section in ovs.values() for k, v in section.items()}
+    assert origins["integration_bridge"] == "seed:network" and origins["local_ip"] in ("node", "host:tunnel_address")
+    assert b["vswitch"]["name"] and "managed" in b["live_migration"]
+    assert "admin-pw" not in json.dumps(effective) and "node-pw" not in json.dumps(effective)
+
+
+def test_effective_local_conf_and_tempest_values(effective: dict) -> None:
+    eff = effective["scenarios"][0]["effective"]
+    conf = eff["local_conf"]
+    assert conf.startswith("# local.conf of scenario 2012r2-ovs-vxlan") and "ADMIN_PASSWORD=***" in conf
+    assert "Q_ML2_PLUGIN_MECHANISM_DRIVERS" in conf or "Q_AGENT" in conf
+    tempest = eff["tempest_conf"]
+    assert tempest["compute-feature-enabled"]["live_migration"] == "true"
+    assert tempest["compute"]["min_compute_nodes"] == "2"
+
+
+def test_effective_text_and_a_missing_release(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text()
+    cfg = tmp_path / "hvrt.yaml"
+    cfg.write_text(text.replace("    branch: stable/2024.1\n", "", 1))
+    if (EXAMPLE.parent / "tempest-lists").exists():
+        (tmp_path / "tempest-lists").symlink_to(EXAMPLE.parent / "tempest-lists")
+    proc = hvrt("plan", "-c", str(cfg), "-p", "2012r2-vhdx", "--effective", cwd=tmp_path, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "missing:         release.devstack.branch: not set; pass --devstack-branch REF" in out
+    assert "RPCBACKENDPASSWORD=***" in out and "(profile)" in out and "local.conf:" in out
+    assert "tempest.conf values:" in out and "admin-pw" not in out
