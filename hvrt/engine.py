@@ -24,7 +24,7 @@ from hvrt.errors import HvrtError, InfrastructureError, TestRunError
 from hvrt.leases.run import RunLeases
 from hvrt.leases.service import LeaseBackendError, LeaseWaitCancelled
 from hvrt.redact import RedactingFilter, mask_mapping
-from hvrt.results import ScenarioResult, ScenarioStatus
+from hvrt.results import ScenarioResult, ScenarioStatus, TestStatus
 from hvrt.results.journal import Journal
 from hvrt.results.layout import HVRT_LOG
 from hvrt.scheduler import Lease, LeasePool, Scheduler, can_ever_run
@@ -274,6 +274,8 @@ def _status(result: ScenarioResult, failure: BaseException | None, cancelled: bo
         return ScenarioStatus.ERROR
     if any(t.status.is_problem for t in result.tests):
         return ScenarioStatus.FAILED
+    if result.tests and all(t.status is TestStatus.SKIPPED for t in result.tests):
+        return ScenarioStatus.ALL_SKIPPED  # nothing was tested: not a pass
     return ScenarioStatus.PASSED
 
 

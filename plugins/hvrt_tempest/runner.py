@@ -128,10 +128,10 @@ class TempestRunner:
             self._save_stream()
             self._cleanup_local()
         cases = combine(self.attempts, skipped=selection.skipped, expected_failures=selection.xfail)
-        if executed(cases) == 0:
-            raise TestRunError(
-                "zero tests were executed (every result is a skip)", host=self.controller, step="test"
-            )
+        if not cases:
+            raise TestRunError("zero tests were executed", host=self.controller, step="test")
+        if executed(cases) == 0:  # every test skipped itself: the engine names it all-skipped
+            self.ctx.log.warning("every one of the %d tests skipped itself", len(cases))
         return cases
 
     def prepare(self) -> None:

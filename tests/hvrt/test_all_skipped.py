@@ -19,9 +19,6 @@ from hvrt.runner import exit_code_for
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "data" / "plugins"
 SECRET = "testlab-Secret-77"
-ENGINE_PENDING = pytest.mark.xfail(strict=True, reason=(
-    "hvrt/engine.py _status must return ScenarioStatus.ALL_SKIPPED when the tests completed and every "
-    "one is skipped (no failure, not cancelled)"))
 
 
 def lab_yaml(tests: dict[str, str]) -> str:
@@ -69,7 +66,6 @@ class NoTests:
         return []
 
 
-@ENGINE_PENDING
 def test_every_test_skipped_is_all_skipped_shown_in_reports_and_exits_1(hvrt_run, hvrt_config, testlab) -> None:
     outcome = hvrt_run(hvrt_config(lab_yaml(HOTPLUG)), all=True, plugins=[("testlab", testlab)])
     scenario = outcome.summary.scenarios[0]

@@ -96,11 +96,23 @@ def call_function(node: Node, module: ModuleState, proc: Process, name: str, par
     raise FunctionError(f"{name} is not implemented by the simulated node", "NotImplemented")
 
 
+def _case_unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as Windows PowerShell 5.1's ConvertFrom-Json builds it: keys that
+    differ only in case are refused (its objects' property names ignore case)."""
+    seen: dict[str, str] = {}
+    for key, _ in pairs:
+        other = seen.setdefault(key.lower(), key)
+        if other != key:
+            raise ValueError(f"Cannot convert the JSON string because a dictionary that was converted from "
+                             f"the string contains the duplicated keys '{other}' and '{key}'.")
+    return dict(pairs)
+
+
 def handle_request(node: Node, module: ModuleState, proc: Process, line: bytes) -> str:
     """One request line of the host loop -> one response line."""
     request_id = None
     try:
-        request = json.loads(base64.b64decode(line, validate=True))
+        request = json.loads(base64.b64decode(line, validate=True), object_pairs_hook=_case_unique)
         request_id = request.get("id")
         name, params = str(request["fn"]), request.get("params") or {}
         if name == "__module":
