@@ -155,6 +155,39 @@ plugins: [winrm]
     assert "127.0.0.77" not in {h.address for n, h in config.nodes.items() if n != "NUCHV1601"}
 
 
+def test_installer_and_branch_are_placeholders_that_validate_names(imported: Path) -> None:
+    """The legacy config.yaml has neither (run.sh took them from its command line): the import
+    leaves commented placeholders and validate names them until a run passes them."""
+    text = imported.read_text()
+    release = text.split("\nrelease:\n", 1)[1].split("\nprofiles:", 1)[0]
+    assert "  # (run.sh MSI_URL BRANCH)" in release
+    assert "  #   url: https://REPLACE-ME/HyperVNovaCompute.msi" in release and "  #   branch: REPLACE-ME" in release
+    proc = hvrt("config", "validate", "-c", str(imported), cwd=imported.parent, env=ENV)
+    assert proc.returncode == 2
+    assert "release.installer: not set; pass --installer URL or set release.installer.url" in proc.stderr
+    assert "release.devstack.branch: not set; pass --devstack-branch REF" in proc.stderr
+    proc = hvrt("config", "validate", "-c", str(imported), "--installer", "https://example.invalid/a.msi",
+                "--devstack-branch", "stable/pike", cwd=imported.parent, env=ENV)
+    assert (proc.returncode, proc.stdout.strip()) == (0, "ok: 17 profiles, 16 scenarios"), proc.stderr
+
+
+def test_a_template_release_with_installer_and_branch_needs_no_placeholder(tmp_path: Path) -> None:
+    template = tmp_path / "lab.yaml"
+    template.write_text("""\
+lab:
+  controllers:
+    ctl: {address: 127.0.0.3, transport: local}
+release:
+  name: pike-rc
+  installer: {url: https://example.invalid/HyperVNovaCompute.msi}
+  devstack: {branch: stable/pike}
+""")
+    proc = hvrt("import-legacy", str(LEGACY / "config.yaml"), "-o", "hvrt.yaml", "--lab-template", str(template),
+                cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "REPLACE-ME" not in (tmp_path / "hvrt.yaml").read_text() and "set release." not in proc.stdout
+
+
 def test_refuses_to_overwrite_without_force(imported: Path) -> None:
     proc = hvrt("import-legacy", str(LEGACY / "config.yaml"), "-o", str(imported), cwd=imported.parent)
     assert proc.returncode == 2 and "--force" in proc.stderr and "Traceback" not in proc.stderr
