@@ -20,6 +20,7 @@ from hvrt.nodestate.build import (
     config_path,
     for_context,
     identity_url,
+    is_windows_path,
 )
 from hvrt.nodestate.host import HOST_FIELDS, HYPERV, NODE_FIELDS, host_settings, settings_of
 from hvrt.nodestate.state import MASK, IniFile, IniValue, LiveMigration, NodeState, VSwitch
@@ -27,5 +28,5 @@ from hvrt.nodestate.state import MASK, IniFile, IniValue, LiveMigration, NodeSta
 __all__ = [
     "CONFIG_DIR", "FEATURE_SERVICES", "HOST_FIELDS", "HYPERV", "INSTALL_DIR", "LOG_DIR", "MASK", "NODE_FIELDS",
     "PRODUCT", "IniFile", "IniValue", "LiveMigration", "NodeState", "VSwitch", "build", "config_path",
-    "for_context", "host_settings", "identity_url", "settings_of",
+    "for_context", "host_settings", "identity_url", "is_windows_path", "settings_of",
 ]

@@ -234,16 +234,23 @@ def seed_entries(profile: Profile, node: Host, hs: Mapping[str, Any]) -> list[En
     return out
 
 
-def _override_entries(files: Mapping[str, Mapping[str, Mapping[str, Any]]] | None, origin: str) -> list[Entry]:
-    return [(str(fname), str(section), str(key), value if isinstance(value, Secret) else str(value), origin)
-            for fname, sections in (files or {}).items()
-            for section, values in sections.items()
-            for key, value in values.items()]
+def _override_entries(files: Mapping[str, Mapping[str, Mapping[str, Any]]] | None, origin: str,
+                      node: str) -> list[Entry]:
+    out: list[Entry] = []
+    for fname, sections in (files or {}).items():
+        for section, values in sections.items():
+            for key, value in values.items():
+                if value is None:
+                    raise ConfigurationFailed(f"INI value {fname} [{section}] {key} is missing", host=node,
+                                              step="settings")
+                text = value if isinstance(value, Secret) else _bool(value) if isinstance(value, bool) else str(value)
+                out.append((str(fname), str(section), str(key), text, origin))
+    return out
 
 
 def _ini(profile: Profile, node: Host, hs: Mapping[str, Any], secrets: list[Secret]) -> dict[str, IniFile]:
-    entries = [*seed_entries(profile, node, hs), *_override_entries(profile.ini.get("*"), "profile"),
-               *_override_entries(profile.ini.get(node.name), "node")]
+    entries = [*seed_entries(profile, node, hs), *_override_entries(profile.ini.get("*"), "profile", node.name),
+               *_override_entries(profile.ini.get(node.name), "node", node.name)]
     files: dict[str, dict[str, dict[str, IniValue]]] = {}
     spelling: dict[tuple[str, str], str] = {}
     for fname, section, key, value, origin in entries:
@@ -264,13 +271,19 @@ def _ini(profile: Profile, node: Host, hs: Mapping[str, Any], secrets: list[Secr
 
 
 def config_path(fname: str, node: str) -> str:
-    """Where an INI file named in a profile lives on the node."""
-    if len(fname) > 2 and fname[1] == ":" and fname[2] == "\\":
-        return fname
-    if "\\" in fname or "/" in fname or fname in ("", ".", ".."):
-        raise ConfigurationFailed(f"INI override file {fname!r}: give a known name or an absolute C:\\ path",
+    """Where an INI file named in a profile lives on a Windows node: a name relative to the
+    install folder's ``etc``, an absolute ``C:\\`` (or ``/``) path as written. Which names a
+    configurator accepts is its own rule (the winrm one takes plain names and ``C:\\`` paths)."""
+    if fname.strip() in ("", ".", ".."):
+        raise ConfigurationFailed(f"INI override file {fname!r}: give a file name or an absolute path",
                                   host=node, step="ini")
+    if is_windows_path(fname) or fname.startswith("/"):
+        return fname
     return CONFIG_DIR + "\\" + fname
+
+
+def is_windows_path(path: str) -> bool:
+    return len(path) > 2 and path[1] == ":" and path[2] == "\\"
 
 
 def _bool(value: bool) -> str:

@@ -74,6 +74,8 @@ class NodeConfigurator:
         saved = f"config/{safe_name(self.node.name)}/node-state.json"
         self.ctx.save(saved, json.dumps(self.state.to_dict(), indent=2) + "\n")
         self.record["node_state"] = saved
+        for name in self.state.ini:
+            S.check_ini_name(name, self.node.name)
         self.step("vswitch", self.vswitch)
         package = self.stage_installer()
         self.step("uninstall", self.uninstall)

@@ -14,11 +14,21 @@ from typing import Any
 from hvrt import hookimpl
 from hvrt.config.model import Host
 from hvrt.config.schema import Block, Field
-from hvrt.nodestate import CONFIG_DIR, HOST_FIELDS, HYPERV, INSTALL_DIR, LOG_DIR, PRODUCT, settings_of
+from hvrt.errors import ConfigurationFailed
+from hvrt.nodestate import (
+    CONFIG_DIR,
+    HOST_FIELDS,
+    HYPERV,
+    INSTALL_DIR,
+    LOG_DIR,
+    PRODUCT,
+    is_windows_path,
+    settings_of,
+)
 from hvrt_winrm.options import WINRM
 
 __all__ = ["CONFIG_DIR", "CONFIG_FILES", "HOST_FIELDS", "HYPERV", "INSTALL_DIR", "LOG_DIR", "MSI_LOG", "PRODUCT",
-           "SETTINGS", "WORK_DIR", "host_settings"]
+           "SETTINGS", "WORK_DIR", "check_ini_name", "host_settings"]
 
 WORK_DIR = "C:\\ProgramData\\hvrt"
 MSI_LOG = WORK_DIR + "\\logs\\msi-install.log"
@@ -37,6 +47,16 @@ SETTINGS = Block("settings", "winrm", (
 def host_settings(node: Host, plugin_settings: dict[str, Any]) -> dict[str, Any]:
     """Plugin-wide ``settings: winrm:`` values, overridden by the node's ``hyperv:`` options."""
     return settings_of(node, plugin_settings)
+
+
+def check_ini_name(fname: str, node: str) -> None:
+    """An INI file this configurator can write: a plain name (in the install folder's ``etc``)
+    or an absolute ``C:\\`` path."""
+    if is_windows_path(fname) and ".." not in fname.split("\\"):
+        return
+    if "\\" in fname or "/" in fname or ":" in fname or fname in ("", ".", ".."):
+        raise ConfigurationFailed(f"INI override file {fname!r}: give a known name or an absolute C:\\ path",
+                                  host=node, step="ini")
 
 
 @hookimpl

@@ -2,8 +2,16 @@
 
 Everything the module needs travels as data (a JSON file read by Hiera's
 ``json_data`` backend), never as Puppet code, so no value from the config can
-change what the manifest does. Site code bases read the same keys with
+change what the manifest does. The values come from the node's
+:class:`~hvrt.nodestate.NodeState` (computed once in the core, the same the winrm
+configurator applies): INI files, installer features and properties, the virtual
+switch, live migration and services. Site code bases read the same keys with
 ``lookup()``; ``hvrt::scenario`` describes the scenario for them.
+
+Puppet's ``package`` resource cannot look into the MSI, so a state's optional
+features (which the winrm and salt configurators install only when the package has
+them) are left out; list them in ``release.installer.features`` to have Puppet
+install them.
 """
 from __future__ import annotations
 
@@ -11,8 +19,8 @@ import json
 import re
 from typing import Any
 
-from hvrt.config.model import Host, Installer, Profile
-from hvrt.ini import oslo_group_key
+from hvrt.config.model import Host, Installer
+from hvrt.nodestate import NodeState
 
 HIERA_CONFIG = """\
 ---
@@ -52,42 +60,29 @@ def ini_value(value: object) -> str | None:
     return str(value)
 
 
-def ini_data(profile: Profile, node: str) -> dict[str, dict[str, dict[str, str | None]]]:
-    """``file -> section -> key -> value`` for the node, spellings of one oslo.config group merged.
-
-    oslo.config reads ``[OVS]`` and ``[ovs]`` as one group (``DEFAULT`` is matched
-    exactly), and the module's ``hvrt_oslo`` provider resolves a section to the file's
-    own spelling of its group; two spellings in the data would be two resources on
-    one key. They are merged under the first spelling, later values winning.
-    """
-    out: dict[str, dict[str, dict[str, str | None]]] = {}
-    for fname, sections in profile.ini_for(node).items():
-        merged: dict[str, dict[str, str | None]] = {}
-        spelling: dict[str, str] = {}
-        for section, values in sections.items():
-            name = spelling.setdefault(oslo_group_key(section), section)
-            merged.setdefault(name, {}).update({key: ini_value(v) for key, v in values.items()})
-        out[fname] = merged
-    return out
+def ini_data(state: NodeState) -> dict[str, dict[str, dict[str, str | None]]]:
+    """``file name -> section -> key -> value`` of the node state (secrets revealed, for the node)."""
+    return {fname: {section: {key: ini_value(v) for key, v in values.items()} for section, values in sections.items()}
+            for fname, sections in state.ini_values().items()}
 
 
-def installer_data(installer: Installer, remote_msi: str | None) -> dict[str, Any]:
+def installer_data(state: NodeState, installer: Installer, remote_msi: str | None) -> dict[str, Any]:
     """``hvrt::installer_*`` keys; an uploaded MSI is referred to by its path on the node."""
     source = remote_msi or installer.url
     if not source:
         return {}
     return {
         "hvrt::installer_source": source,
-        "hvrt::installer_features": list(installer.features),
-        "hvrt::installer_properties": {k: str(v) for k, v in installer.properties.items()},
+        "hvrt::installer_features": list(state.features),
+        "hvrt::installer_properties": state.msi_properties(),
     }
 
 
-def scenario_data(name: str, profile: Profile, node: Host) -> dict[str, Any]:
+def scenario_data(state: NodeState, profile: Any) -> dict[str, Any]:
     return {
-        "name": name,
-        "profile": profile.name,
-        "node": node.name,
+        "name": state.scenario,
+        "profile": state.profile,
+        "node": state.node,
         "os": profile.os,
         "image_format": profile.image.format,
         "network_type": profile.network.type,
@@ -96,19 +91,41 @@ def scenario_data(name: str, profile: Profile, node: Host) -> dict[str, Any]:
     }
 
 
-def build(
-    *, scenario: str, profile: Profile, node: Host, installer: Installer,
-    remote_msi: str | None, config_dir: str | None, extra: dict[str, Any],
-) -> dict[str, Any]:
-    """All Hiera keys for one node; ``extra`` (the node's ``puppet.data``) wins."""
-    data: dict[str, Any] = {
-        "hvrt::ini": ini_data(profile, node.name),
-        "hvrt::live_migration": profile.live_migration,
-        "hvrt::scenario": scenario_data(scenario, profile, node),
+def host_data(state: NodeState) -> dict[str, Any]:
+    """The virtual switch, live migration and services keys of the state."""
+    switch = state.vswitch
+    migration = state.live_migration
+    return {
+        "hvrt::vswitch": {"name": switch.name, "type": switch.type, "create": switch.create,
+                          "adapter": switch.adapter, "allow_management_os": switch.allow_management_os},
+        "hvrt::manage_live_migration": migration.managed,
+        "hvrt::live_migration": migration.enabled,
+        "hvrt::migration_authentication": migration.authentication,
+        "hvrt::max_migrations": migration.max_migrations,
+        "hvrt::migration_networks": list(migration.networks),
+        "hvrt::migration_performance": migration.performance,
+        "hvrt::services": list(state.services),
     }
-    if config_dir:
-        data["hvrt::config_dir"] = config_dir
-    data.update(installer_data(installer, remote_msi))
+
+
+def build(
+    *, state: NodeState, profile: Any, node: Host, installer: Installer, remote_msi: str | None,
+    config_dir: str | None, extra: dict[str, Any], windows: bool = False,
+) -> dict[str, Any]:
+    """All Hiera keys for one node; ``extra`` (the node's ``puppet.data``) wins.
+
+    ``config_dir`` is the node's ``puppet.config_dir``; a Windows node without one
+    gets the state's (where the MSI puts the files).
+    """
+    data: dict[str, Any] = {
+        "hvrt::ini": ini_data(state),
+        **host_data(state),
+        "hvrt::scenario": scenario_data(state, profile),
+    }
+    folder = config_dir or (state.config_dir.replace("\\", "/") if windows else None)
+    if folder:
+        data["hvrt::config_dir"] = folder
+    data.update(installer_data(state, installer, remote_msi))
     data.update(extra)
     return data
 

@@ -1,7 +1,8 @@
 """The ``puppet`` configurator: ``hvrt_configure_node`` for nodes with ``configurator: puppet``.
 
 Called in the ``configure`` stage once per node. It sends the Puppet code and the
-scenario's Hiera data to the node through the node's transport (WinRM for Windows
+Hiera data made from the node's :class:`~hvrt.nodestate.NodeState` (what the winrm
+configurator would apply) to the node through the node's transport (WinRM for Windows
 nodes, SSH for Linux ones), runs ``puppet apply --detailed-exitcodes`` there, keeps
 Puppet's report in the scenario's results (``config/<node>/puppet-*``) and turns
 failed resources into :class:`hvrt.errors.ConfigurationFailed`.
@@ -12,17 +13,17 @@ import json
 from typing import Any
 
 import hvrt
+from hvrt import nodestate
 from hvrt.config.model import Host
+from hvrt.config.schema import Block
 from hvrt.context import ScenarioContext
 from hvrt.errors import ConfigurationFailed, InfrastructureError, RemoteTimeout
 from hvrt.installer import local_installer
 from hvrt.transport.base import CommandResult
 from hvrt_puppet import data as hiera
+from hvrt_puppet import options as puppet_options
 from hvrt_puppet.apply import Fetched, PuppetApply
-from hvrt_puppet.options import (
-    PuppetOptions,
-    hvrt_config_schema,  # noqa: F401 - the plugin declares its blocks
-)
+from hvrt_puppet.options import PuppetOptions
 from hvrt_puppet.report import CHANGED, FAILED_RUN, ApplySummary, summarize
 
 NAME = "puppet"
@@ -64,6 +65,9 @@ def _failure(node: str, summary: ApplySummary, result: CommandResult, redact: An
 def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
     """Apply the node's Puppet code for this scenario; the record goes into the results."""
     options = PuppetOptions.for_host(node, ctx.config.path)
+    state = nodestate.for_context(ctx, node)
+    for text in state.secret_texts():
+        ctx.redactor.add(text)
     msi, digest = local_installer(ctx.config)
     transport = ctx.transport(node)
     run = PuppetApply(transport, options, node.name)
@@ -72,8 +76,9 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
     try:
         run.prepare_workdir(ctx.call_timeout(SMALL_CALL))
         data = hiera.build(
-            scenario=ctx.name, profile=ctx.profile, node=node, installer=ctx.config.release.installer,
+            state=state, profile=ctx.profile, node=node, installer=ctx.config.release.installer,
             remote_msi=run.installer_remote(msi), config_dir=options.config_dir, extra=options.data,
+            windows=options.windows,
         )
         run.stage(data, msi)
         run.upload(ctx.call_timeout(max(SMALL_CALL, options.timeout / 4)))
@@ -111,6 +116,12 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
         "installer_sha256": digest,
         "workdir": str(run.workdir),
     }
+
+
+@hvrt.hookimpl
+def hvrt_config_schema() -> list[Block]:
+    """The blocks the puppet configurator reads: a node's ``puppet:`` block and its ``hyperv:`` host settings."""
+    return [*puppet_options.hvrt_config_schema(), nodestate.HYPERV]
 
 
 @hvrt.hookimpl

@@ -1,11 +1,14 @@
 """The pillar hvrt hands to Salt for one node of one scenario (pure functions).
 
 Everything the ``hvrt.compute`` states need travels as pillar data under the key
-``hvrt``: the installer (where the MSI is on the node, its features and
-properties), the INI files (full path -> section -> key -> value, from the
-profile's overrides for this node), live migration and the services. The states
-only ever print these values through ``tojson``, so no value from the config can
-change what a state does. The node's ``salt.pillar`` block is merged last.
+``hvrt``, taken from the node's :class:`~hvrt.nodestate.NodeState` (computed once in
+the core, the same the winrm configurator applies): the installer (where the MSI is
+on the node, its features, optional features and properties), the INI files (full
+path -> section -> key -> value), the virtual switch, live migration (only when the
+state manages it) and the services; ``state`` is the state's JSON form (secrets
+masked) for site states. The states only ever print these values through
+``tojson``, so no value from the config can change what a state does. The node's
+``salt.pillar`` block is merged last.
 """
 from __future__ import annotations
 
@@ -13,9 +16,9 @@ import json
 import re
 from typing import Any
 
-from hvrt.config.model import Host, Installer, Profile, Secret
+from hvrt.config.model import Host, Installer, Secret
 from hvrt.errors import ConfigurationFailed
-from hvrt.ini import merge_sections
+from hvrt.nodestate import NodeState
 from hvrt_saltstack.options import SaltOptions
 
 MSI_PROPERTY = re.compile(r"\A[A-Z][A-Z0-9_.]*\Z")
@@ -24,16 +27,7 @@ MASK = "***"
 _WINDOWS_ABSOLUTE = re.compile(r"\A[A-Za-z]:\\")
 
 
-def ini_value(value: object) -> str:
-    """An INI value as text; booleans the way oslo.config writes them."""
-    if isinstance(value, Secret):
-        return value.reveal()
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    return str(value)
-
-
-def ini_path(fname: str, options: SaltOptions, node: str) -> str:
+def ini_path(fname: str, config_dir: str | None, options: SaltOptions, node: str) -> str:
     """Where an INI file named in the profile lives on the node."""
     absolute = _WINDOWS_ABSOLUTE.match(fname) if options.windows else fname.startswith("/")
     if absolute:
@@ -42,32 +36,33 @@ def ini_path(fname: str, options: SaltOptions, node: str) -> str:
         raise ConfigurationFailed(
             f"INI override file {fname!r}: give a file name or an absolute path", host=node, step="configure"
         )
-    if not options.config_dir:
+    if not config_dir:
         raise ConfigurationFailed(
             f"INI override file {fname!r} needs salt.config_dir on this node", host=node, step="configure"
         )
-    return str(options.remote_path(options.config_dir, fname))
+    return str(options.remote_path(config_dir, fname))
 
 
-def ini_files(profile: Profile, node: str, options: SaltOptions) -> dict[str, dict[str, dict[str, str]]]:
-    """``path -> section -> key -> value`` for the node; spellings of one oslo.config group
-    (``OVS``/``ovs``) merged into one section (:func:`hvrt.ini.merge_sections`), so that
-    ``ini.sls`` can match each section to the file's own spelling of the group."""
-    return {
-        ini_path(fname, options, node): merge_sections(
-            {str(section): {str(key): ini_value(value) for key, value in values.items()}
-             for section, values in sections.items()},
-            file=fname, host=node)
-        for fname, sections in profile.ini_for(node).items()
-    }
+def config_dir(state: NodeState, node: Host, options: SaltOptions) -> str | None:
+    """The node's ``salt.config_dir`` when written, else the state's on Windows (where the MSI puts it)."""
+    written = (node.options.get("salt") or {}).get("config_dir")
+    if written:
+        return str(written)
+    return state.config_dir if options.windows else options.config_dir
 
 
-def installer_data(installer: Installer, options: SaltOptions, node_path: str | None,
-                   source: str | None, node: str) -> dict[str, Any]:
+def ini_files(state: NodeState, node: Host, options: SaltOptions) -> dict[str, dict[str, dict[str, str]]]:
+    folder = config_dir(state, node, options)
+    return {ini_path(fname, folder, options, node.name): ini.values() for fname, ini in state.ini.items()}
+
+
+def installer_data(state: NodeState, installer: Installer, options: SaltOptions, node_path: str | None,
+                   source: str | None, node: str, sha256: str | None = None) -> dict[str, Any]:
     """``hvrt:installer``; empty when the release names no MSI or the node is not Windows."""
     if not options.windows or not (node_path or source):
         return {}
-    bad = [name for name in installer.properties if not MSI_PROPERTY.match(str(name))]
+    properties = state.msi_properties()
+    bad = [name for name in properties if not MSI_PROPERTY.match(str(name))]
     if bad:
         raise ConfigurationFailed(
             f"installer property {bad[0]!r} is not a public MSI property (upper case)", host=node,
@@ -77,45 +72,64 @@ def installer_data(installer: Installer, options: SaltOptions, node_path: str | 
     data: dict[str, Any] = {
         "path": node_path or str(options.remote_path(workdir, "installer.msi")),
         "product": options.product,
-        "features": list(installer.features),
-        "properties": {str(k): str(v) for k, v in installer.properties.items()},
+        "features": list(state.features),
+        "optional_features": list(state.optional_features),
+        "properties": properties,
         "log": str(options.remote_path(workdir, "msi-install.log")),
         "uninstall_log": str(options.remote_path(workdir, "msi-uninstall.log")),
         "timeout": int(options.timeout),
     }
+    digest = sha256 or installer.sha256
+    if digest:
+        data["sha256"] = digest.lower()  # checked on the node before msiexec starts
     if source and not node_path:
         data["source"] = source
-        if installer.sha256:
-            data["sha256"] = installer.sha256.lower()
     return data
 
 
-def live_migration(profile: Profile, options: SaltOptions) -> dict[str, Any]:
-    data: dict[str, Any] = {"enabled": profile.live_migration, "authentication": "Kerberos",
-                            "max_migrations": 2, "networks": []}
+def live_migration(state: NodeState, options: SaltOptions) -> dict[str, Any] | None:
+    """What the live migration state sets; ``None`` when hvrt leaves migration alone (the node's
+    ``salt.live_migration`` block, when written, applies all the same)."""
+    wanted = state.live_migration
+    if not wanted.managed and not options.live_migration:
+        return None
+    data: dict[str, Any] = {"enabled": wanted.enabled, "authentication": wanted.authentication,
+                            "max_migrations": wanted.max_migrations, "networks": list(wanted.networks)}
     data.update(options.live_migration)
     return data
 
 
+def services(state: NodeState, node: Host, options: SaltOptions) -> list[str]:
+    written = (node.options.get("salt") or {}).get("services")
+    if written is not None:
+        return [str(s) for s in written]
+    return list(state.services) if options.windows else list(options.services)
+
+
 def build(
-    *, scenario: str, profile: Profile, node: Host, options: SaltOptions, installer: Installer,
-    installer_path: str | None = None, installer_source: str | None = None,
+    *, state: NodeState, node: Host, options: SaltOptions, installer: Installer,
+    installer_path: str | None = None, installer_source: str | None = None, installer_sha256: str | None = None,
 ) -> dict[str, Any]:
     """The whole pillar (``{"hvrt": {...}}``) for one node of one scenario."""
-    files = ini_files(profile, node.name, options)
+    files = ini_files(state, node, options)
     dirs = {path: str(options.remote_path(path).parent) for path in files}
+    switch = state.vswitch
     data: dict[str, Any] = {
-        "scenario": scenario,
-        "profile": profile.name,
+        "scenario": state.scenario,
+        "profile": state.profile,
         "node": node.name,
-        "os": node.os or profile.os,
+        "os": state.os,
         "platform": options.platform,
-        "installer": installer_data(installer, options, installer_path, installer_source, node.name),
+        "installer": installer_data(state, installer, options, installer_path, installer_source, node.name,
+                                    installer_sha256),
         "ini": files,
         "ini_dirs": sorted(set(dirs.values())),
         "ini_dirs_of": dirs,
-        "live_migration": live_migration(profile, options),
-        "services": list(options.services),
+        "vswitch": {"name": switch.name, "type": switch.type, "create": switch.create, "adapter": switch.adapter,
+                    "allow_management_os": switch.allow_management_os},
+        "live_migration": live_migration(state, options),
+        "services": services(state, node, options),
+        "state": state.to_dict(),
     }
     data.update(options.pillar)
     return {"hvrt": data}

@@ -2,7 +2,8 @@
 (or any node of a profile with ``configurator: salt``).
 
 Called in the ``configure`` stage once per node. It builds the node's pillar from
-the scenario (installer, INI overrides, live migration, services), applies the
+the node's :class:`~hvrt.nodestate.NodeState` (installer, INI values, vSwitch, live
+migration, services: what the winrm configurator would apply), applies the
 ``hvrt.compute`` states (or the node's ``salt.sls``) in the mode the node's
 ``salt:`` block picks, keeps the pillar, Salt's output and a per-state record in
 the scenario's results (``config/<node>/salt-*``, secrets masked) and turns a
@@ -14,15 +15,15 @@ import json
 from typing import Any
 
 import hvrt
+from hvrt import nodestate
 from hvrt.config.model import Host
+from hvrt.config.schema import Block
 from hvrt.context import ScenarioContext
 from hvrt.installer import local_installer
+from hvrt_saltstack import options as salt_options
 from hvrt_saltstack import pillar as pillars
 from hvrt_saltstack.applier import Applier
-from hvrt_saltstack.options import (
-    SaltOptions,
-    hvrt_config_schema,  # noqa: F401 - the plugin declares its blocks
-)
+from hvrt_saltstack.options import SaltOptions
 from hvrt_saltstack.via_local import LocalCall
 from hvrt_saltstack.via_master import MasterPublish
 from hvrt_saltstack.via_ssh import SaltSsh
@@ -34,6 +35,9 @@ APPLIERS: dict[str, type[Applier]] = {"local": LocalCall, "ssh": SaltSsh, "maste
 def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
     """Apply the node's states for this scenario; the record goes into the results."""
     options = SaltOptions.for_host(node, ctx.config.path)
+    state = nodestate.for_context(ctx, node)
+    for text in state.secret_texts():
+        ctx.redactor.add(text)
     installer = ctx.config.release.installer
     folder = f"config/{node.name}"
     applier = APPLIERS[options.mode](ctx, node, options)
@@ -44,8 +48,8 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
             msi, digest = local_installer(ctx.config)
             node_path, source = applier.stage_installer(msi, installer.url)
         data = pillars.build(
-            scenario=ctx.name, profile=ctx.profile, node=node, options=options,
-            installer=installer, installer_path=node_path, installer_source=source,
+            state=state, node=node, options=options, installer=installer,
+            installer_path=node_path, installer_source=source, installer_sha256=digest,
         )
         ctx.save(f"{folder}/salt-pillar.json", json.dumps(pillars.masked(data), indent=2, sort_keys=True) + "\n")
         ctx.log.info("salt %s: applying %s to %s (%s)", options.mode, options.sls, node.name, options.target)
@@ -68,6 +72,12 @@ def configure(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
         "product_version": outcome.product_version,
         "installer_sha256": digest,
     }
+
+
+@hvrt.hookimpl
+def hvrt_config_schema() -> list[Block]:
+    """The blocks the salt configurator reads: a node's ``salt:`` block and its ``hyperv:`` host settings."""
+    return [*salt_options.hvrt_config_schema(), nodestate.HYPERV]
 
 
 @hvrt.hookimpl

@@ -192,7 +192,10 @@ def test_a_local_installer_is_checked_uploaded_and_named_in_the_data(linux_node,
     data = json.loads((ctx.dir / "config/lin1/puppet-data.json").read_text())
     assert data["hvrt::installer_source"] == f"{record['workdir']}/in/installer/HyperVNovaCompute.msi"
     assert data["hvrt::installer_features"] == ["HyperVNovaCompute"]
-    assert data["hvrt::installer_properties"] == {"ENABLELOGGING": "1"}
+    # the node state's properties (the legacy installer call's), the release's own among them
+    assert data["hvrt::installer_properties"]["ENABLELOGGING"] == "1"
+    assert data["hvrt::installer_properties"]["INSTALLDIR"] == "C:\\OpenStack\\cloudbase\\nova"
+    assert data["hvrt::installer_properties"]["ADDVSWITCH"] == "0"
 
     wrong = Installer(path=str(msi), sha256="0" * 64)
     with pytest.raises(ConfigurationFailed, match="SHA-256"):

@@ -1,8 +1,8 @@
 # @summary Configures a Hyper-V compute node for one hvrt test scenario.
 #
-# Installs the compute MSI, writes the scenario's settings into nova.conf and the
-# neutron agent's file, sets up live migration and keeps the compute services
-# running. The parts that only exist on Windows (the MSI, Hyper-V live migration,
+# Checks the virtual switch, installs the compute MSI, writes the scenario's
+# settings into nova.conf and the neutron agent's file, sets up live migration and
+# keeps the compute services running. The parts that only exist on Windows (the MSI, Hyper-V live migration,
 # Windows services) are skipped on other systems, so the settings can be applied
 # on any node whose `config_dir` points at a writable folder.
 #
@@ -29,6 +29,13 @@
 #   `present`, `absent` or a version string.
 # @param manage_package
 #   Whether to manage the MSI at all; by default on Windows only.
+# @param vswitch
+#   The Hyper-V virtual switch (`Hvrt::VSwitch`): an existing one must have its
+#   type, a missing one is created only when `create` is true; `undef` leaves
+#   switches alone.
+# @param manage_live_migration
+#   Whether to manage live migration at all (hvrt leaves it to the cluster on
+#   failover-cluster members, and alone in scenarios that do not migrate).
 # @param live_migration
 #   Whether Hyper-V live migration is enabled on the node.
 # @param migration_networks
@@ -59,6 +66,8 @@ class hvrt (
   String[1] $package_name = 'OpenStack Hyper-V Nova Compute',
   String[1] $package_ensure = 'present',
   Boolean $manage_package = $facts['os']['family'] == 'windows',
+  Optional[Hvrt::VSwitch] $vswitch = undef,
+  Boolean $manage_live_migration = true,
   Boolean $live_migration = false,
   Array[Pattern[/\A[0-9A-Fa-f.:]+\/[0-9]{1,3}\z/]] $migration_networks = [],
   Enum['Kerberos', 'CredSSP'] $migration_authentication = 'Kerberos',
@@ -76,12 +85,20 @@ class hvrt (
     secret_pattern => $secret_pattern,
   }
 
+  if $facts['os']['family'] == 'windows' {
+    file { $script_dir:
+      ensure => directory,
+    }
+  }
+
+  contain hvrt::vswitch
   contain hvrt::install
   contain hvrt::settings
   contain hvrt::live_migration
   contain hvrt::service
 
-  Class['hvrt::install']
+  Class['hvrt::vswitch']
+  -> Class['hvrt::install']
   -> Class['hvrt::settings']
   -> Class['hvrt::live_migration']
   ~> Class['hvrt::service']

@@ -2,9 +2,10 @@
 #
 # Private to `hvrt`: reads the migration parameters of the main class and runs the
 # module's PowerShell script with them as typed arguments. The script checks the
-# current state first, so an unchanged host reports no change.
+# current state first, so an unchanged host reports no change. Nothing is managed
+# when `manage_live_migration` is false.
 class hvrt::live_migration {
-  if $facts['os']['family'] == 'windows' {
+  if $facts['os']['family'] == 'windows' and $hvrt::manage_live_migration {
     $script = "${hvrt::script_dir}/live_migration.ps1"
     $networks = $hvrt::migration_networks.empty ? {
       true    => '',
@@ -18,9 +19,6 @@ class hvrt::live_migration {
     ], ' ')
     $run = "\"${hvrt::powershell}\" -NoProfile -NonInteractive -ExecutionPolicy Bypass -File \"${script}\""
 
-    file { $hvrt::script_dir:
-      ensure => directory,
-    }
     file { $script:
       ensure => file,
       source => 'puppet:///modules/hvrt/live_migration.ps1',

@@ -1,7 +1,9 @@
-{#- Install the compute MSI with the scenario's features and properties. The MSI is
-    fetched from `installer.source` (http(s)://, salt://) into `installer.path`, or
-    hvrt has already put it there. The script reports in Salt's stateful-command
-    protocol, so an installer already at the MSI's version is no change. -#}
+{#- Install the compute MSI with the node state's features and properties, once the
+    virtual switch is right. The MSI is fetched from `installer.source` (http(s)://,
+    salt://) into `installer.path`, or hvrt has already put it there; the script
+    compares its SHA-256 with `installer.sha256` before msiexec starts. It reports in
+    Salt's stateful-command protocol, so an installer already at the MSI's version is
+    no change. -#}
 {%- from "hvrt/compute/map.jinja" import hvrt, installer, installs with context %}
 {%- if installs %}
 {%- if installer.get('source') %}
@@ -25,8 +27,13 @@ hvrt-installer:
     - timeout: {{ installer.get('timeout', 1800) | int }}
     - env:
       - HVRT_MSI: {{ installer | tojson | tojson }}
-    {%- if installer.get('source') %}
+    {%- if hvrt.get('vswitch') is mapping or installer.get('source') %}
     - require:
+      {%- if hvrt.get('vswitch') is mapping %}
+      - cmd: hvrt-vswitch
+      {%- endif %}
+      {%- if installer.get('source') %}
       - file: hvrt-installer-fetched
+      {%- endif %}
     {%- endif %}
 {%- endif %}

@@ -1,7 +1,10 @@
 # Install the compute MSI that $env:HVRT_MSI (JSON) describes, replacing another
-# installed version of the same product. Called by the hvrt.compute.install state;
-# prints one JSON object in Salt's stateful-command protocol. Every value arrives
-# as data and is only ever passed to msiexec as a quoted argument.
+# installed version of the same product. The package's SHA-256 must be `sha256`
+# (when given) before anything is uninstalled or installed; `optional_features` are
+# added to `features` only when the package's Feature table has them. Called by the
+# hvrt.compute.install state; prints one JSON object in Salt's stateful-command
+# protocol. Every value arrives as data and is only ever passed to msiexec as a
+# quoted argument.
 $ErrorActionPreference = 'Stop'
 $spec = $env:HVRT_MSI | ConvertFrom-Json
 $ok = @(0, 1641, 3010)
@@ -15,6 +18,20 @@ function Get-MsiProperty([string]$Path, [string]$Name) {
     $record = $view.GetType().InvokeMember('Fetch', 'InvokeMethod', $null, $view, $null)
     if ($null -eq $record) { return $null }
     return $record.GetType().InvokeMember('StringData', 'GetProperty', $null, $record, 1)
+}
+
+function Get-MsiFeatures([string]$Path) {
+    $installer = New-Object -ComObject WindowsInstaller.Installer
+    $database = $installer.GetType().InvokeMember('OpenDatabase', 'InvokeMethod', $null, $installer, @($Path, 0))
+    $view = $database.GetType().InvokeMember('OpenView', 'InvokeMethod', $null, $database, @('SELECT Feature FROM Feature'))
+    $view.GetType().InvokeMember('Execute', 'InvokeMethod', $null, $view, $null) | Out-Null
+    $names = @()
+    while ($true) {
+        $record = $view.GetType().InvokeMember('Fetch', 'InvokeMethod', $null, $view, $null)
+        if ($null -eq $record) { break }
+        $names += [string]$record.GetType().InvokeMember('StringData', 'GetProperty', $null, $record, 1)
+    }
+    return ,$names
 }
 
 function Get-InstalledProduct([string]$Product) {
@@ -42,6 +59,13 @@ function Write-State([bool]$Changed, [string]$Comment, [string]$Version) {
     $state | ConvertTo-Json -Compress
 }
 
+if ($spec.sha256) {
+    $actual = (Get-FileHash -LiteralPath $spec.path -Algorithm SHA256).Hash
+    if ($actual -ne [string]$spec.sha256) {
+        Write-State $false ('{0} has SHA-256 {1}, which does not match the expected {2}; msiexec was not started' -f $spec.path, $actual, $spec.sha256) ''
+        exit 1
+    }
+}
 $version = Get-MsiProperty $spec.path 'ProductVersion'
 $installed = Get-InstalledProduct $spec.product
 if ($installed -and $installed.DisplayVersion -eq $version) {
@@ -56,8 +80,13 @@ if ($installed) {
     }
 }
 $arguments = @('/i', (Format-Quoted $spec.path), '/qn', '/norestart', '/l*v', (Format-Quoted $spec.log))
-if ($spec.features.Count -gt 0) {
-    $arguments += 'ADDLOCAL=' + (Format-Quoted ($spec.features -join ','))
+$features = @($spec.features)
+if ($spec.optional_features -and @($spec.optional_features).Count -gt 0) {
+    $present = Get-MsiFeatures $spec.path
+    $features += @($spec.optional_features | Where-Object { $present -contains $_ })
+}
+if ($features.Count -gt 0) {
+    $arguments += 'ADDLOCAL=' + (Format-Quoted ($features -join ','))
 }
 foreach ($property in $spec.properties.PSObject.Properties) {
     if ($property.Name -notmatch '^[A-Z][A-Z0-9_.]*$') {
