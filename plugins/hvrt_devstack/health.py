@@ -189,7 +189,7 @@ def poll(conn: Connection, access: CloudAccess, nodes: Sequence[str], uses_ovs: 
     return record, problems
 
 
-def describe(exc: Exception, access: CloudAccess) -> str:
+def describe(exc: Exception) -> str:
     """An SDK or keystoneauth error as one line naming the service (never a credential)."""
     from keystoneauth1 import exceptions as ksa
     from openstack import exceptions as sdk
@@ -229,7 +229,7 @@ def wait_healthy(access: CloudAccess, nodes: Sequence[str], *, uses_ovs: bool, t
     from openstack import exceptions as sdk
 
     deadline = time.monotonic() + timeout
-    conn = _connect(access, max(1.0, min(call_timeout, timeout)))
+    conn = _connect(access, min(call_timeout, max(1.0, timeout)))
     last_error = ""
     problems: dict[str, list[str]] = {}
     authenticated = False
@@ -244,7 +244,7 @@ def wait_healthy(access: CloudAccess, nodes: Sequence[str], *, uses_ovs: bool, t
                 if not problems:
                     return record
             except (InfrastructureError, sdk.SDKException, ksa.ClientException) as exc:
-                last_error = describe(exc, access)
+                last_error = describe(exc)
             if time.monotonic() + interval > deadline:
                 break
             log.info("waiting for the cloud: %s", last_error or problems)
