@@ -262,6 +262,8 @@ class _Handler(BaseHTTPRequestHandler):
         routes = {"/v2.1/os-services": lambda v: self.server.status.os_services(v, query),
                   "/v2.1/os-hypervisors": lambda v: self.server.status.os_hypervisors(v, query, False),
                   "/v2.1/os-hypervisors/detail": lambda v: self.server.status.os_hypervisors(v, query, True)}
+        if self._refused():  # keystonemiddleware answers before Nova reads the version
+            return
         try:
             version = parse_microversion(self.headers)
         except MicroversionRefused as exc:
@@ -271,8 +273,6 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"OpenStack-API-Version": f"compute {_text(version)}",
                    "X-OpenStack-Nova-API-Version": _text(version),
                    "Vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version"}
-        if self._refused():
-            return
         if path not in routes:
             self._send(404, {"itemNotFound": {"code": 404, "message": "The resource could not be found."}}, headers)
             return
