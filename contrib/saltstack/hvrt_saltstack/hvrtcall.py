@@ -20,6 +20,8 @@ from typing import Any
 EXIT_MEANING = {0: "passed", 1: "test failures", 2: "config or usage error",
                 3: "infrastructure error", 130: "interrupted"}
 DEFAULT_TIMEOUT = 24 * 3600.0
+COORDINATION_ENV = "HVRT_COORDINATION"
+"""Where hvrt reads the coordination URL of the lab's host leases, over ``lab.coordination``."""
 
 
 @dataclass
@@ -102,10 +104,25 @@ def run_args(*, config: str, profile: str | Iterable[str] | None = None, all_pro
     return args
 
 
+def with_coordination(env: Mapping[str, str] | None, coordination: str | None) -> dict[str, str]:
+    """``env`` plus ``$HVRT_COORDINATION`` when a coordination URL is given: every runner
+    handed the same URL takes its host leases in the same service."""
+    merged = {str(k): str(v) for k, v in (env or {}).items()}
+    if coordination:
+        merged[COORDINATION_ENV] = str(coordination)
+    return merged
+
+
 def run(*, hvrt_bin: Any = None, cwd: str | None = None, env: Mapping[str, str] | None = None,
-        timeout: float | None = None, **kwargs: Any) -> tuple[int, dict[str, Any]]:
-    """``hvrt run --json``: the exit code and the summary (with ``run_dir``, ``exit_code``)."""
-    done = call(run_args(**kwargs), hvrt_bin=hvrt_bin, cwd=cwd, env=env, timeout=timeout)
+        timeout: float | None = None, coordination: str | None = None,
+        **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    """``hvrt run --json``: the exit code and the summary (with ``run_dir``, ``exit_code``).
+
+    ``coordination``: the tooz URL of the lab's host leases (``$HVRT_COORDINATION`` for
+    hvrt, over the config's ``lab.coordination``).
+    """
+    done = call(run_args(**kwargs), hvrt_bin=hvrt_bin, cwd=cwd, env=with_coordination(env, coordination),
+                timeout=timeout)
     summary = done.json()
     if not isinstance(summary, dict):
         summary = {}
@@ -131,6 +148,18 @@ def plan(*, config: str, profile: str | Iterable[str] | None = None, all_profile
     data = done.json()
     if data is None:
         data = {"stderr": done.error_tail()}
+    return done.exit_code, data
+
+
+def leases(*, config: str, coordination: str | None = None, hvrt_bin: Any = None, cwd: str | None = None,
+           env: Mapping[str, str] | None = None, timeout: float | None = 120.0) -> tuple[int, dict[str, Any]]:
+    """``hvrt leases --json``: which hosts of the lab are held now, and by whom."""
+    done = call(["leases", "--config", config, "--json"], hvrt_bin=hvrt_bin, cwd=cwd,
+                env=with_coordination(env, coordination), timeout=timeout)
+    data = done.json()
+    if not isinstance(data, dict):
+        data = {"stderr": done.error_tail()}
+    data.setdefault("exit_code", done.exit_code)
     return done.exit_code, data
 
 

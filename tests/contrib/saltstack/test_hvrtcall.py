@@ -1,4 +1,5 @@
-"""How the Salt modules call hvrt: argument vectors, and finding run folders."""
+"""How the Salt modules call hvrt: argument vectors, finding run folders, and the
+coordination URL handed to hvrt."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,8 @@ import time
 from pathlib import Path
 
 from hvrt_saltstack import hvrtcall
+
+from hvrt.leases.service import LeaseService
 
 
 def test_run_arguments_are_an_argv_with_one_flag_per_profile() -> None:
@@ -52,3 +55,30 @@ def test_a_missing_hvrt_is_reported_not_raised() -> None:
     assert done.exit_code == 127 and "cannot start hvrt" in done.stderr
     real = hvrtcall.call(["--version"])
     assert real.exit_code == 0 and real.stdout.startswith("hvrt ")
+
+
+def test_the_coordination_url_reaches_hvrt_run_and_hvrt_leases(saltkit, tmp_path: Path) -> None:
+    nodes = {"hv1": {"address": "127.0.0.11", "transport": "local", "labels": {"os": "2012r2"},
+                     "configurator": "saltlab"},
+             "hv2": {"address": "127.0.0.12", "transport": "local", "labels": {"os": "2012r2"}}}
+    lab = json.loads(saltkit.lab_yaml(nodes=nodes, profiles={"solo": {"os": "2012r2", "hosts": ["hv1"]}}))
+    del lab["settings"]  # the saltlab plugin's defaults
+    config = tmp_path / "hvrt.yaml"
+    config.write_text(json.dumps(lab))
+    url = f"file://{tmp_path / 'leases'}"
+    env = {**saltkit.env(), "XDG_STATE_HOME": str(tmp_path / "state")}
+    with LeaseService(url, runner="runner9") as other:
+        other.hold(["hv2"], run_id="run-elsewhere", scenario="other")
+        code, data = hvrtcall.leases(config=str(config), coordination=url, env=env)
+    assert code == 0, data
+    assert data["coordination"] == {"url": url, "source": "$HVRT_COORDINATION"}
+    holders = {h["host"]: h["holder"] for h in data["hosts"]}
+    assert holders["hv1"] is None and holders["hv2"]["runner"] == "runner9"
+    assert holders["hv2"]["scenario"] == "other"
+
+    code, summary = hvrtcall.run(config=str(config), profile="solo", results=str(tmp_path / "results"),
+                                 coordination=url, env=env)
+    assert code == 0, summary
+    log = (Path(summary["run_dir"]) / "hvrt.log").read_text()
+    assert f"host leases: {url} ($HVRT_COORDINATION)" in log
+    assert not (tmp_path / "state").exists()  # the runner host's default folder was not used

@@ -4,10 +4,15 @@
       salt-run state.orchestrate orch.hvrt_fanout pillar='{"hvrt_fanout": {
           "config": "/srv/hvrt/hvrt.yaml", "results": "/srv/results",
           "published": "/srv/results/merged",
+          "coordination": "redis://lab-redis.example:6379",
           "runs": {"runner1": "2012r2-vhdx", "runner2": "2016-vhdx"}}}'
 
     Each runner writes under <results>/<minion>; the merge step reads those folders,
-    so <results> must be storage the master sees too (a shared mount). -#}
+    so <results> must be storage the master sees too (a shared mount). Every runner
+    takes its host leases in the one coordination service, so two runs never use a
+    host (a node, the controller) at the same time: a run waits for a host another
+    runner holds. Without "coordination" each runner uses the config's
+    lab.coordination, else a folder of its own host that the others do not see. -#}
 {%- set fanout = salt['pillar.get']('hvrt_fanout') %}
 {%- for minion, profile in fanout['runs'] | dictsort %}
 hvrt-run-{{ minion }}:
@@ -18,6 +23,9 @@ hvrt-run-{{ minion }}:
         profile: {{ profile | tojson }}
         config: {{ fanout['config'] | tojson }}
         results: {{ (fanout['results'] ~ '/' ~ minion) | tojson }}
+{%- if fanout.get('coordination') %}
+        coordination: {{ fanout['coordination'] | tojson }}
+{%- endif %}
     - timeout: {{ fanout.get('timeout', 86400) | int }}
     - parallel: True
 {%- endfor %}

@@ -1,6 +1,7 @@
 """The fan-out example (``examples/orch/hvrt_fanout.sls``, shown in docs/saltstack.md)
 on a real salt-master with two runner minions: two profiles run at the same time,
-one on each minion, then ``hvrt report merge`` joins them into one index."""
+one on each minion, taking their host leases in the one coordination service the
+pillar names, then ``hvrt report merge`` joins them into one index."""
 from __future__ import annotations
 
 import json
@@ -23,7 +24,8 @@ PROFILES = {"2012r2-vhdx": {"os": "2012r2", "hosts": ["hv1"]}, "2016-vhdx": {"os
 def fanout(salt_cluster, tmp_path: Path, runs: dict[str, str]) -> tuple[int, dict]:
     shutil.copy(EXAMPLE, salt_cluster.srv / "orch" / "hvrt_fanout.sls")
     pillar = {"hvrt_fanout": {"config": str(tmp_path / "hvrt.yaml"), "results": str(tmp_path / "results"),
-                              "published": str(tmp_path / "merged"), "runs": runs}}
+                              "published": str(tmp_path / "merged"), "runs": runs,
+                              "coordination": f"file://{tmp_path / 'leases'}"}}
     done = salt_cluster.orchestrate("orch.hvrt_fanout", f"pillar={json.dumps(pillar)}")
     data = json.loads(done.stdout)
     steps = next(iter(data["data"].values()))
@@ -40,8 +42,13 @@ def test_two_profiles_on_two_runners_in_parallel_then_one_merged_index(saltkit, 
     assert [s["name"] for s in one["scenarios"]] == ["2012r2-vhdx"]
     assert [s["name"] for s in two["scenarios"]] == ["2016-vhdx"]
     assert Path(one["run_dir"]).is_relative_to(tmp_path / "results" / "runner1")
-    # both runs were under way at the same time
+    # both runs were under way at the same time, but their scenarios share the lab's one
+    # controller: the leases in the pillar's coordination folder let one use it at a time
     assert one["started"] < two["ended"] and two["started"] < one["ended"]
+    [a], [b] = one["scenarios"], two["scenarios"]
+    assert a["ended"] <= b["started"] or b["ended"] <= a["started"]
+    assert {p.name for p in (tmp_path / "leases").glob("hvrt-host-*")} == \
+        {"hvrt-host-ctl1", "hvrt-host-hv1", "hvrt-host-hv2"}
 
     merged = json.loads((tmp_path / "merged" / "summary.json").read_text())
     assert sorted(s["name"] for s in merged["scenarios"]) == ["2012r2-vhdx", "2016-vhdx"]

@@ -8,6 +8,7 @@ orchestrate ``salt.function`` step fails unless every scenario passed.
 
     salt 'runner1' hvrt.run profile=2012r2-vhdx config=/srv/hvrt/hvrt.yaml results=/srv/results
     salt 'runner*' hvrt.results run=/srv/results
+    salt 'runner1' hvrt.leases config=/srv/hvrt/hvrt.yaml coordination=redis://lab-redis:6379
 """
 from __future__ import annotations
 
@@ -25,14 +26,16 @@ def _retcode(code):
 
 
 def run(profile=None, config="hvrt.yaml", results=None, all=False, jobs=None, resume=None,
-        fail_fast=False, baseline=None, hvrt_bin=None, cwd=None, timeout=None, env=None):
+        fail_fast=False, baseline=None, hvrt_bin=None, cwd=None, timeout=None, env=None, coordination=None):
     """Run hvrt on this minion (``hvrt run --json``) and return its summary.
 
-    The arguments are those of the ``hvrt.run`` runner.
+    The arguments are those of the ``hvrt.run`` runner; give every runner minion of one
+    lab the same ``coordination`` URL so their runs never use one host at the same time.
     """
     code, summary = hvrtcall.run(config=config, profile=profile, all_profiles=bool(all), results=results,
                                  jobs=jobs, resume=resume, fail_fast=bool(fail_fast), baseline=baseline,
-                                 hvrt_bin=hvrt_bin, cwd=cwd, timeout=timeout, env=env)
+                                 hvrt_bin=hvrt_bin, cwd=cwd, timeout=timeout, env=env,
+                                 coordination=coordination)
     _retcode(code)
     return summary
 
@@ -41,6 +44,13 @@ def plan(config="hvrt.yaml", profile=None, all=False, hvrt_bin=None, cwd=None):
     """What ``hvrt.run`` would run on this minion, touching no host."""
     code, data = hvrtcall.plan(config=config, profile=profile, all_profiles=bool(all),
                                hvrt_bin=hvrt_bin, cwd=cwd)
+    _retcode(code)
+    return data
+
+
+def leases(config="hvrt.yaml", coordination=None, hvrt_bin=None, cwd=None):
+    """Which hosts of the lab are held now, as this minion sees them (``hvrt leases``)."""
+    code, data = hvrtcall.leases(config=config, coordination=coordination, hvrt_bin=hvrt_bin, cwd=cwd)
     _retcode(code)
     return data
 

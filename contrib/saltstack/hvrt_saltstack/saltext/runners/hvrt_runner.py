@@ -10,6 +10,7 @@ orchestrate ``salt.runner`` step fails (``require`` stops, ``onfail`` fires).
     salt-run hvrt.plan config=/srv/hvrt/hvrt.yaml
     salt-run hvrt.results run=/srv/results/dev/20250101-120000
     salt-run hvrt.merge runs='[/srv/r1, /srv/r2]' out=/srv/results/merged
+    salt-run hvrt.leases config=/srv/hvrt/hvrt.yaml coordination=redis://lab-redis:6379
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _done(code, data):
 
 
 def run(profile=None, config="hvrt.yaml", results=None, all=False, jobs=None, resume=None,
-        fail_fast=False, baseline=None, hvrt_bin=None, cwd=None, timeout=None, env=None):
+        fail_fast=False, baseline=None, hvrt_bin=None, cwd=None, timeout=None, env=None, coordination=None):
     """Run hvrt (``hvrt run --json``); return its summary. Fails unless every scenario passed.
 
     profile
@@ -47,10 +48,14 @@ def run(profile=None, config="hvrt.yaml", results=None, all=False, jobs=None, re
         the ``hvrt`` command to use (default: this Python's ``-m hvrt.cli.main``)
     env
         extra environment variables for hvrt (credentials it reads with ``${env:...}``)
+    coordination
+        the tooz URL of the lab's host leases (``$HVRT_COORDINATION``, over the config's
+        ``lab.coordination``); runs given the same URL never use one host at the same time
     """
     code, summary = hvrtcall.run(config=config, profile=profile, all_profiles=bool(all), results=results,
                                  jobs=jobs, resume=resume, fail_fast=bool(fail_fast), baseline=baseline,
-                                 hvrt_bin=hvrt_bin, cwd=cwd, timeout=timeout, env=env)
+                                 hvrt_bin=hvrt_bin, cwd=cwd, timeout=timeout, env=env,
+                                 coordination=coordination)
     return _done(code, summary)
 
 
@@ -58,6 +63,12 @@ def plan(config="hvrt.yaml", profile=None, all=False, hvrt_bin=None, cwd=None):
     """What ``hvrt.run`` would run (``hvrt plan --json``), touching no host."""
     code, data = hvrtcall.plan(config=config, profile=profile, all_profiles=bool(all),
                                hvrt_bin=hvrt_bin, cwd=cwd)
+    return _done(code, data)
+
+
+def leases(config="hvrt.yaml", coordination=None, hvrt_bin=None, cwd=None):
+    """Which hosts of the lab are held now, and by which runner, run and scenario (``hvrt leases``)."""
+    code, data = hvrtcall.leases(config=config, coordination=coordination, hvrt_bin=hvrt_bin, cwd=cwd)
     return _done(code, data)
 
 

@@ -70,10 +70,10 @@ def _judge(ret, code, summary, name, *, need_scenario=False):
 
 
 def scenario_passed(name, config="hvrt.yaml", profile=None, results=None, run_dir=None, jobs=None,
-                    hvrt_bin=None, cwd=None, timeout=None, env=None):
+                    hvrt_bin=None, cwd=None, timeout=None, env=None, coordination=None):
     """Run the profile ``name`` (or ``profile``) with hvrt; succeed only if it passed.
 
-    config, results, jobs, hvrt_bin, cwd, timeout, env
+    config, results, jobs, hvrt_bin, cwd, timeout, env, coordination
         as for the ``hvrt.run`` execution module
     run_dir
         judge this finished run folder (or the newest run below a results root) instead
@@ -91,5 +91,6 @@ def scenario_passed(name, config="hvrt.yaml", profile=None, results=None, run_di
         ret["changes"] = {"plan": plan}
         return ret
     code, summary = hvrtcall.run(config=config, profile=profile, results=results, jobs=jobs,
-                                 hvrt_bin=hvrt_bin, cwd=cwd, timeout=timeout, env=env)
+                                 hvrt_bin=hvrt_bin, cwd=cwd, timeout=timeout, env=env,
+                                 coordination=coordination)
     return _judge(ret, code, summary, profile)
