@@ -66,7 +66,8 @@ class Progress:
             if event == "wait":
                 _, since = self._waiting.get(scenario, ("", now))
                 self._waiting[scenario] = (detail, since)
-                line = f"[{self.done}/{self.total}] {scenario}: {detail}"
+                count = f"[{self.done}/{self.total}] " if self.total else ""  # hvrt run counts on start
+                line = f"{count}{scenario}: {detail}"
                 if self.live:
                     self._redraw()
                 else:

@@ -283,6 +283,10 @@ def test_the_waiting_line_shows_until_the_scenario_starts() -> None:
         progress("alpha", "start", "")
     assert out.getvalue().splitlines()[0] == \
         "[0/1] alpha: waiting for hv1, held by runner2 pid 4242, run 20250101-120000, scenario beta"
+    uncounted = io.StringIO()  # hvrt run learns the total as scenarios start
+    with Progress(uncounted, live=False) as progress:
+        progress("alpha", "wait", waiting_text("hv1", holder))
+    assert uncounted.getvalue().startswith("alpha: waiting for hv1, held by runner2 pid 4242")
     live = io.StringIO()
     with Progress(live, live=True, total=1) as progress:
         progress("alpha", "wait", waiting_text("hv1", None))
@@ -290,6 +294,76 @@ def test_the_waiting_line_shows_until_the_scenario_starts() -> None:
         progress("alpha", "start", "")
         progress("alpha", "end", "passed")
     assert live.getvalue().rstrip().endswith("alpha: PASSED in 00:00")
+
+
+# ---------------------------------------------------------------------- the engine, in this process
+
+@pytest.fixture
+def testlab():
+    spec = importlib.util.spec_from_file_location("hvrt_testlab", PLUGIN_DIR / "hvrt_testlab.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _execute(config: Path, results: Path, testlab, progress=None, *profiles: str):  # noqa: ANN001, ANN202
+    from hvrt.context import RunOptions
+    from hvrt.runner import RunRequest, execute
+
+    request = RunRequest(config_path=config, profiles=list(profiles), results=results,
+                         options=RunOptions(preflight=False), extra_plugins=[("testlab", testlab)])
+    return execute(request, progress=progress)
+
+
+def test_the_engine_waits_for_a_host_another_runner_holds_and_says_who(
+        tmp_path: Path, coordination: str, testlab) -> None:
+    config = _write_lab(tmp_path, coordination, sleep=0)
+    events: list[tuple[str, str, str]] = []
+    with LeaseService(coordination, runner="runner2") as other:
+        held = other.hold(["hv1"], run_id="run-other", scenario="other")
+        threading.Timer(1.0, other.release, args=(held,)).start()
+        outcome = _execute(config, tmp_path / "results", testlab, lambda *e: events.append(e), "alpha")
+    assert outcome.exit_code == 0
+    [alpha] = outcome.summary.scenarios
+    assert alpha.status.value == "passed"
+    wait = ("alpha", "wait", f"waiting for hv1, held by runner2 pid {os.getpid()}, run run-other, scenario other")
+    assert events[0] == wait and events.count(wait) == 1
+    assert events[1] == ("alpha", "start", "")
+    assert alpha.started - held.holder.since >= 0.9  # it started once the other runner let go
+
+
+def test_ctrl_c_while_waiting_interrupts_the_scenario_and_gives_back_what_it_took(
+        tmp_path: Path, coordination: str, testlab) -> None:
+    config = _write_lab(tmp_path, coordination, sleep=0)
+
+    def progress(scenario: str, event: str, detail: str) -> None:
+        if event == "wait":  # the engine waits in its thread; Ctrl-C reaches the main one
+            threading.Timer(0.2, os.kill, args=(os.getpid(), signal.SIGINT)).start()
+
+    with LeaseService(coordination, runner="runner2") as other:
+        other.hold(["hv1"], scenario="other")
+        t0 = time.monotonic()
+        outcome = _execute(config, tmp_path / "results", testlab, progress, "alpha")
+        assert time.monotonic() - t0 < 10
+        [alpha] = outcome.summary.scenarios
+        assert (outcome.exit_code, alpha.status.value) == (130, "interrupted")
+        assert alpha.error == "cancelled while waiting for host hv1"
+        states = {s.host: s for s in other.states(["ctl1", "hv1"])}
+        assert not states["ctl1"].held  # taken before hv1 (name order), given back
+        assert states["hv1"].holder.scenario == "other"
+    saved = json.loads((outcome.run_dir / "alpha" / "results.json").read_text())
+    assert saved["status"] == "interrupted"  # so --resume runs it again
+
+
+def test_an_unreachable_coordination_service_fails_every_scenario_naming_it(tmp_path: Path, testlab) -> None:
+    url = f"redis://127.0.0.1:{_free_port()}"
+    config = _write_lab(tmp_path, url, sleep=0)
+    outcome = _execute(config, tmp_path / "results", testlab, None, "alpha", "gamma")
+    assert outcome.exit_code == 3
+    for result in outcome.summary.scenarios:
+        assert result.status.value == "error"
+        assert result.error.startswith(f"coordination service {url}: cannot connect to 127.0.0.1:")
+    assert not (tmp_path / "markers" / "executions.log").exists()  # no stage ran
 
 
 # ---------------------------------------------------------------------- two hvrt runs over one lab
