@@ -58,6 +58,11 @@ class Holder:
     def describe(self) -> str:
         return f"{self.runner} pid {self.pid}, run {self.run_id or '-'}, scenario {self.scenario or '-'}"
 
+    def same_lease(self, other: Holder | None) -> bool:
+        """The same runner process, run and scenario (whenever each host was taken)."""
+        return other is not None and (self.runner, self.pid, self.run_id, self.scenario) == \
+            (other.runner, other.pid, other.run_id, other.scenario)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -74,7 +79,8 @@ class Holder:
 
 @dataclass(frozen=True)
 class Held:
-    """The hosts one :meth:`LeaseService.hold` took, in the order it took them."""
+    """The hosts one :meth:`LeaseService.hold` took, in the order it took them; the
+    holder's ``since`` is when it had them all (each host's record has its own)."""
 
     hosts: tuple[str, ...]
     holder: Holder
@@ -219,9 +225,10 @@ class LeaseService:
             for host in order:
                 self._take(host, cancel, on_wait)
                 taken.append(host)
+                # recorded at once: whoever waits for this host while we wait for the next
+                # one sees us; ``since`` is when this host was taken (the newest record wins)
+                self._record(host, Holder(self.runner, self.pid, run_id, scenario, time.time()))
             held = Held(tuple(taken), Holder(self.runner, self.pid, run_id, scenario, time.time()))
-            for host in taken:
-                self._record(host, held.holder)
         except BaseException:
             for host in reversed(taken):
                 self._leave(host)

@@ -177,19 +177,36 @@ def test_a_host_held_elsewhere_waits_names_its_holder_and_follows_the_release(co
         assert held.hosts == ("ctl1", "hv1")  # lock-name order
         states = {s.host: s for s in b.states(["hv1", "ctl1", "hv2"])}
         assert not states["hv2"].held and states["hv2"].holder is None
-        assert states["hv1"].held and states["hv1"].holder == held.holder
+        assert states["hv1"].held and held.holder.same_lease(states["hv1"].holder)
+        assert states["ctl1"].holder.since <= states["hv1"].holder.since <= held.holder.since
         assert held.holder.runner == "runner-a" and held.holder.pid == os.getpid()
         waits: list[tuple[str, Holder | None]] = []
         threading.Timer(0.8, a.release, args=(held,)).start()
         t0 = time.monotonic()
         second = b.hold(["hv1", "ctl1"], run_id="run-b", scenario="beta", on_wait=lambda h, w: waits.append((h, w)))
         assert 0.7 < time.monotonic() - t0 < 3
-        assert waits == [("ctl1", held.holder)]  # told once, not at every poll
+        assert [host for host, _ in waits] == ["ctl1"]  # told once, not at every poll
+        assert held.holder.same_lease(waits[0][1])
         assert waiting_text(*waits[0]) == \
             f"waiting for ctl1, held by runner-a pid {os.getpid()}, run run-a, scenario alpha"
-        assert b.holder("hv1") == second.holder and second.holder.scenario == "beta"
+        assert second.holder.same_lease(b.holder("hv1")) and second.holder.scenario == "beta"
         b.release(second)
         assert not any(s.held for s in a.states(["hv1", "ctl1"]))
+
+
+def test_a_host_taken_while_the_next_is_awaited_already_names_its_holder(coordination: str) -> None:
+    with LeaseService(coordination, runner="runner-a") as a, LeaseService(coordination, runner="runner-b") as b:
+        first = a.hold(["hv1"], scenario="alpha")
+        got: list = []
+        waiter = threading.Thread(target=lambda: got.append(b.hold(["ctl1", "hv1"], scenario="beta")))
+        waiter.start()
+        _wait_for(lambda: a.states(["ctl1"])[0].held, timeout=5)
+        [ctl1] = a.states(["ctl1"])
+        assert (ctl1.holder.runner, ctl1.holder.scenario) == ("runner-b", "beta")
+        a.release(first)
+        waiter.join(5)
+        assert got and got[0].hosts == ("ctl1", "hv1")
+        b.release(got[0])
 
 
 def test_crossed_orders_never_deadlock_and_never_share_a_host(coordination: str) -> None:
@@ -257,7 +274,7 @@ def test_a_sigkilled_holder_lapses_within_the_ttl(coordination: str) -> None:
             held = service.hold(["hv1"], scenario="next")
             waited = time.monotonic() - t0
             assert waited < (0.5 if coordination.startswith("file:") else REDIS_TTL + 1.0)
-            assert service.holder("hv1") == held.holder  # the newest record wins over the dead one's
+            assert held.holder.same_lease(service.holder("hv1"))  # the newest record wins over the dead one's
     finally:
         proc.kill()
         proc.wait(10)
