@@ -5,6 +5,10 @@ The :class:`LeasePool` hands out hosts atomically under one lock; the
 its hosts are free. Order: scenarios on the busiest hosts first (the host whose
 queued work is largest bounds the whole run), longest first among equals — a list
 schedule that keeps the bottleneck hosts busy from the start.
+
+Both live in one process. Other hvrt processes using the same lab are kept off a
+leased host by the engine, which also holds the hosts of each started scenario in
+the lab's coordination service (:mod:`hvrt.leases`) until the scenario ends.
 """
 from __future__ import annotations
 
