@@ -108,7 +108,7 @@ class Engine:
 
     def _work(self, scenario: Scenario, lease: Lease) -> None:
         try:
-            with self._leases.holding(scenario.name, lease.hosts):
+            with self._leases.holding(scenario.name, lease.hosts, stopped=lambda: self._scheduler.stopped):
                 result = self.run_scenario(scenario, lease)
         except (LeaseWaitCancelled, LeaseBackendError) as exc:
             result = self._not_run(scenario, exc)
@@ -122,12 +122,16 @@ class Engine:
             self._scheduler.stop()
 
     def _not_run(self, scenario: Scenario, exc: HvrtError) -> ScenarioResult:
-        """A scenario that never got its hosts: interrupted while it waited for them, or
-        the coordination service failed (an error naming it)."""
-        cancelled = isinstance(exc, LeaseWaitCancelled)
-        result = ScenarioResult(scenario.name, ScenarioStatus.INTERRUPTED if cancelled else ScenarioStatus.ERROR,
-                                profile=_profile_dict(scenario))
-        result.error = str(exc)
+        """A scenario that never got its hosts: interrupted while it waited for them,
+        skipped when --fail-fast stopped the run meanwhile, or an error naming the
+        coordination service that failed."""
+        status, error = ScenarioStatus.ERROR, str(exc)
+        if isinstance(exc, LeaseWaitCancelled):
+            status = ScenarioStatus.INTERRUPTED if self.run.cancel.is_set() else ScenarioStatus.SKIPPED
+            if status is ScenarioStatus.SKIPPED:
+                error = f"not started: --fail-fast stopped the run while it waited for host {exc.host}"
+        result = ScenarioResult(scenario.name, status, profile=_profile_dict(scenario))
+        result.error = error
         self._finish(scenario, result)
         return result
 

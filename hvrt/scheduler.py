@@ -135,6 +135,11 @@ class Scheduler:
             self._cond.notify_all()
 
     @property
+    def stopped(self) -> bool:
+        """True once :meth:`stop` was called (``--fail-fast``, Ctrl-C): start nothing more."""
+        return self._stopped
+
+    @property
     def not_started(self) -> list[Scenario]:
         with self._cond:
             return list(self._pending)

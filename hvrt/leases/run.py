@@ -30,6 +30,16 @@ def waiting_text(host: str, holder: Holder | None) -> str:
     return f"waiting for {host}, held by {who}"
 
 
+class _Either:
+    """Set as soon as one of its checks is true (what ``hold`` polls as its ``cancel``)."""
+
+    def __init__(self, *checks: Callable[[], bool]) -> None:
+        self.checks = checks
+
+    def is_set(self) -> bool:
+        return any(check() for check in self.checks)
+
+
 class RunLeases:
     """The lease service of a run; ``url`` None resolves ``$HVRT_COORDINATION``,
     ``lab.coordination``, then the runner host's default folder."""
@@ -56,9 +66,11 @@ class RunLeases:
         self.service.stop()
 
     @contextmanager
-    def holding(self, scenario: str, hosts: Iterable[str]) -> Iterator[None]:
-        """Hold ``hosts`` for the block; raises ``LeaseWaitCancelled`` (Ctrl-C while
-        waiting) or ``LeaseBackendError`` before the block runs."""
+    def holding(self, scenario: str, hosts: Iterable[str],
+                stopped: Callable[[], bool] = lambda: False) -> Iterator[None]:
+        """Hold ``hosts`` for the block; raises ``LeaseWaitCancelled`` before the block
+        runs when the run is cancelled (Ctrl-C) or ``stopped()`` turns true
+        (``--fail-fast``) while it waits, ``LeaseBackendError`` when the service fails."""
 
         def on_wait(host: str, holder: Holder | None) -> None:
             text = waiting_text(host, holder)
@@ -66,7 +78,7 @@ class RunLeases:
             self.progress(scenario, "wait", text)
 
         held = self.service.hold(hosts, run_id=self.run.run_id, scenario=scenario,
-                                 cancel=self.run.cancel, on_wait=on_wait)
+                                 cancel=_Either(self.run.cancel.is_set, stopped), on_wait=on_wait)
         try:
             yield
         finally:

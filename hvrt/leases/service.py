@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from hvrt.errors import InfrastructureError, Interrupted
 from hvrt.leases import url as urls
@@ -42,7 +42,11 @@ class LeaseBackendError(InfrastructureError):
 
 
 class LeaseWaitCancelled(Interrupted):
-    """The run was cancelled while a scenario waited for a host held elsewhere."""
+    """The run was cancelled (or stopped) while a scenario waited for a host held elsewhere."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"cancelled while waiting for host {host}")
+        self.host = host
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,13 @@ class HostState:
 
 
 _UNTOLD = object()
+
+
+class Cancel(Protocol):
+    """What :meth:`LeaseService.hold` polls between attempts: a ``threading.Event`` will do."""
+
+    def is_set(self) -> bool: ...
+
 
 WaitCallback = Callable[[str, "Holder | None"], None]
 """``on_wait(host, holder)``: a host is held elsewhere (holder None when unknown)."""
@@ -208,7 +219,7 @@ class LeaseService:
             raise LeaseBackendError(self._why(exc), host=host) from None
 
     def hold(self, hosts: Iterable[str], *, run_id: str = "", scenario: str = "",
-             cancel: threading.Event | None = None, on_wait: WaitCallback | None = None) -> Held:
+             cancel: Cancel | None = None, on_wait: WaitCallback | None = None) -> Held:
         """Take the lease of every host, waiting for those held elsewhere.
 
         Hosts are taken in the order of their lock names (no deadlock between
@@ -238,12 +249,12 @@ class LeaseService:
             self._held.append(held)
         return held
 
-    def _take(self, host: str, cancel: threading.Event | None, on_wait: WaitCallback | None) -> None:
+    def _take(self, host: str, cancel: Cancel | None, on_wait: WaitCallback | None) -> None:
         told: object = _UNTOLD
         blocking = False
         while True:
             if cancel is not None and cancel.is_set():
-                raise LeaseWaitCancelled(f"cancelled while waiting for host {host}")
+                raise LeaseWaitCancelled(host)
             lock = self._new_lock(host)
             try:
                 got = lock.acquire(blocking=self.poll if blocking else False)

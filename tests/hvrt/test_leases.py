@@ -372,6 +372,28 @@ def test_ctrl_c_while_waiting_interrupts_the_scenario_and_gives_back_what_it_too
     assert saved["status"] == "interrupted"  # so --resume runs it again
 
 
+def test_fail_fast_also_stops_a_scenario_waiting_for_its_hosts(tmp_path: Path, coordination: str, testlab) -> None:
+    from hvrt.context import RunOptions
+    from hvrt.runner import RunRequest, execute
+
+    config = _write_lab(tmp_path, coordination, sleep=0)
+    text = config.read_text().replace("hold: {}", "hold: {}, fail: {alpha: deploy}")
+    config.write_text(text)
+    with LeaseService(coordination, runner="runner2") as other:
+        other.hold(["hv3"], scenario="other")
+        request = RunRequest(config_path=config, profiles=["alpha", "gamma"], results=tmp_path / "results",
+                             options=RunOptions(preflight=False, jobs=2, fail_fast=True),
+                             extra_plugins=[("testlab", testlab)])
+        t0 = time.monotonic()
+        outcome = execute(request)
+        assert time.monotonic() - t0 < 10
+    results = {r.name: r for r in outcome.summary.scenarios}
+    assert results["alpha"].status.value == "error"
+    assert results["gamma"].status.value == "skipped"
+    assert results["gamma"].error == "not started: --fail-fast stopped the run while it waited for host hv3"
+    assert not _executed(tmp_path, "gamma provision")
+
+
 def test_an_unreachable_coordination_service_fails_every_scenario_naming_it(tmp_path: Path, testlab) -> None:
     url = f"redis://127.0.0.1:{_free_port()}"
     config = _write_lab(tmp_path, url, sleep=0)
