@@ -28,7 +28,7 @@ from hvrt import PROJECT_NAME
 
 if TYPE_CHECKING:
     from hvrt.cli.registry import CommandLine
-    from hvrt.config.model import Config, Host
+    from hvrt.config.model import Config, Host, Scenario
     from hvrt.config.schema import Block
     from hvrt.context import Deployment, RunContext, ScenarioContext
     from hvrt.results import RunSummary, ScenarioResult, TestCase
@@ -74,6 +74,20 @@ def hvrt_configure(config: Config) -> None:
 
     :param config: the loaded configuration; read ``config.plugin_settings(name)``.
     Historic: a plugin registered later is called at registration. Returns nothing.
+    """
+
+
+@hookspec
+def hvrt_effective_values(config: Config, scenario: Scenario, controller: Host | None) -> dict[str, Any] | None:
+    """Called by ``hvrt plan --effective`` to show what a plugin will write for a scenario.
+
+    :param config: the loaded configuration (release overrides applied).
+    :param scenario: the planned scenario.
+    :param controller: its first candidate controller (a run may lease another), or None.
+    :return: named values, secrets masked (the devstack plugin: ``{"local_conf": text}``,
+        the tempest plugin: ``{"tempest_conf": {section: {key: value}}}``), or None when
+        the plugin writes nothing for this scenario. Touches no host.
+    Fan-out: the mappings are merged into the scenario's ``effective`` entry.
     """
 
 

@@ -310,6 +310,19 @@ class Redactor:
         """:meth:`text` on bytes; bytes that are not UTF-8 pass through unchanged."""
         return self.text(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
+    def data(self, value: object) -> object:
+        """A copy of plain data (dicts, lists, strings) with the values of secret-named
+        keys masked (:func:`mask_mapping`) and every string through :meth:`text`."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            masked = mask_mapping(value)
+            return {self.text(k) if isinstance(k, str) else k: self.data(v)
+                    for k, v in masked.items()}  # type: ignore[union-attr]
+        if isinstance(value, list | tuple):
+            return [self.data(v) for v in value]
+        return value
+
 
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts each record fully: the message with its arguments

@@ -30,7 +30,7 @@ from hvrt import __version__
 from hvrt.errors import ConfigError, ConfigErrors, ExitCode, HvrtError, UsageError
 
 COMMANDS = (
-    "run", "preflight", "plan", "list_tests", "profiles", "plugins", "config", "import_legacy", "sandbox",
+    "run", "preflight", "plan", "profiles", "plugins", "config", "import_legacy", "sandbox",
     "leases",
 )
 
@@ -51,7 +51,7 @@ CODES = {
 VERB_EXIT_CODES: dict[str, dict[int, str]] = {
     "run": {
         0: "every scenario passed",
-        1: "tests failed (the run itself worked)",
+        1: "tests failed (the run itself worked), or every test of a scenario skipped itself (all-skipped)",
         2: CODES[2],
         3: "infrastructure error: a host failed pre-flight (no scenario started), a stage failed, "
            "or a scenario was skipped",
@@ -60,8 +60,6 @@ VERB_EXIT_CODES: dict[str, dict[int, str]] = {
     "preflight": {0: "every check of every host passed", 2: CODES[2],
                   3: "a host failed a check (the table names the check and the fix)", 130: CODES[130]},
     "plan": {0: "the plan was printed (no host is touched)", 2: CODES[2], 130: CODES[130]},
-    "list_tests": {0: "the selected tests were printed", 2: CODES[2],
-                   3: "the controller or Tempest could not list the tests", 130: CODES[130]},
     "profiles": {0: "the profiles were printed", 2: CODES[2], 130: CODES[130]},
     "plugins": {0: "the plugins were printed", 2: "a plugin failed to load, or a usage error", 130: CODES[130]},
     "config": {0: "the configuration is valid", 2: CODES[2], 130: CODES[130]},

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import posixpath
 from pathlib import Path
 from typing import Any
+
+import pluggy
 
 from hvrt.cli.main import JSON_SCHEMA, add_config_option
 from hvrt.cli.run import add_release_options, overrides_from
 from hvrt.config.describe import image_text, memory_text, network_text, scenario_dict, suite_files
-from hvrt.config.model import Config, Host, Scenario
+from hvrt.config.model import Config, Scenario
 from hvrt.config.release import ReleaseOverrides, missing
 from hvrt.errors import HvrtError
-from hvrt.nodestate import MASK
 from hvrt.redact import Redactor
 
 NOT_SET = "(not set)"
@@ -58,19 +58,22 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
 def load_with_plugins(config_path: str, overrides: ReleaseOverrides | None = None) -> Config:
     """The config as ``hvrt run`` sees it: plugins loaded, their profiles added, the
     command line's release overrides applied."""
+    return _prepare(config_path, overrides)[0]
+
+
+def _prepare(config_path: str, overrides: ReleaseOverrides | None) -> tuple[Config, pluggy.PluginManager]:
     from hvrt.runner import prepare
 
-    config, _pm = prepare(config_path, overrides=overrides)
-    return config
+    return prepare(config_path, overrides=overrides)
 
 
 def plan_command(args: argparse.Namespace) -> int:
     from hvrt.config import select_scenarios
 
     overrides = overrides_from(args)
-    config = load_with_plugins(args.config, overrides)
+    config, pm = _prepare(args.config, overrides)
     scenarios = select_scenarios(config, args.profile, all=args.all)
-    effective = [effective_scenario(config, s) for s in scenarios] if args.effective else []
+    effective = [effective_scenario(config, s, pm) for s in scenarios] if args.effective else []
     release = effective_release(config, overrides, scenarios) if args.effective else {}
     code = 2 if any(h.get("error") for e in effective for h in e["nodes"].values()) else 0
     if args.json:
@@ -111,9 +114,10 @@ def effective_release(config: Config, overrides: ReleaseOverrides, scenarios: li
     }
 
 
-def effective_scenario(config: Config, scenario: Scenario) -> dict[str, Any]:
+def effective_scenario(config: Config, scenario: Scenario, pm: pluggy.PluginManager) -> dict[str, Any]:
     """Every derived value of ``scenario``: node states per candidate node (built against the
-    first candidate controller), the local.conf and the tempest.conf values."""
+    first candidate controller), then what each plugin will write (``hvrt_effective_values``:
+    the local.conf, the tempest.conf values; null when no enabled plugin writes them)."""
     from hvrt import nodestate
 
     redactor = Redactor(s.reveal() for s in config.secrets)
@@ -130,48 +134,11 @@ def effective_scenario(config: Config, scenario: Scenario) -> dict[str, Any]:
                                           scenario=scenario.name).to_dict()
         except HvrtError as exc:
             nodes[name] = {"error": str(getattr(exc, "message", exc))}
-    return {
-        "controller": controller.name if controller is not None else None,
-        "nodes": nodes,
-        "local_conf": _local_conf(config, scenario, controller, redactor),
-        "tempest_conf": _tempest_values(config, scenario, redactor),
-    }
-
-
-def _local_conf(config: Config, scenario: Scenario, controller: Host | None, redactor: Redactor) -> str | None:
-    """The local.conf the DevStack deployer would upload (None when it does not deploy)."""
-    if controller is None or "devstack" not in config.plugins:
-        return None
-    from hvrt_devstack import localconf
-    from hvrt_devstack.settings import load_settings, selected_deployer
-    from hvrt_devstack.stack import image_name
-
-    if selected_deployer(config) != "devstack":
-        return None
-    settings = load_settings(config, controller)
-    image = scenario.profile.image
-    inputs = localconf.StackInputs(
-        host_ip=controller.address, password=MASK, dest=settings.dest, logdir=settings.logdir,
-        image_paths=[posixpath.join(settings.image_cache, image_name(image.url))] if image.url else [],
-        heat_image_path=posixpath.join(settings.image_cache, image_name(image.heat_url)) if image.heat_url else None,
-        checkout=config.release.devstack_branch or NOT_SET, extra_vars=dict(settings.localrc),
-        post_config=settings.post_config)
-    return redactor.text(localconf.render_local_conf(scenario.profile, config.release, inputs))
-
-
-def _tempest_values(config: Config, scenario: Scenario, redactor: Redactor) -> dict[str, dict[str, str]] | None:
-    """The tempest.conf values the Tempest runner sets over the deployer's file (None when
-    the runner is not enabled); ``image_ref_alt`` and ``img_file`` follow the deployer's file."""
-    if "tempest" not in config.plugins:
-        return None
-    from hvrt_tempest.tempestconf import image_file, scenario_values
-
-    values = scenario_values(scenario.profile, config.plugin_settings("tempest"))
-    values.setdefault("compute", {}).setdefault("image_ref_alt", "<[compute] image_ref of the deployer's file>")
-    name = image_file(scenario.profile)
-    if name is not None:
-        values.setdefault("scenario", {}).setdefault("img_file", f"<folder of the deployer's img_file>/{name}")
-    return {s: {k: redactor.text(v) for k, v in keys.items()} for s, keys in values.items()}
+    effective: dict[str, Any] = {"controller": controller.name if controller is not None else None,
+                                 "nodes": nodes, "local_conf": None, "tempest_conf": None}
+    for values in pm.hook.hvrt_effective_values(config=config, scenario=scenario, controller=controller):
+        effective.update(redactor.data(values or {}))  # type: ignore[arg-type]
+    return effective
 
 
 def describe_release(release: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hvrt.fsutil import atomic_write, ensure_dir
-from hvrt.redact import Redactor, mask_mapping
+from hvrt.redact import Redactor
 from hvrt.results.journal import Journal
 from hvrt.results.layout import (
     DETAILS_DIR,
@@ -79,15 +79,7 @@ class ResultsStore:
 
     def clean(self, value: Any) -> Any:
         """A copy of plain data (dicts, lists, strings) with every secret masked."""
-        if isinstance(value, str):
-            return self.redactor.text(value)
-        if isinstance(value, dict):
-            masked = mask_mapping(value)
-            return {self.clean(k) if isinstance(k, str) else k: self.clean(v)
-                    for k, v in masked.items()}  # type: ignore[union-attr]
-        if isinstance(value, list | tuple):
-            return [self.clean(v) for v in value]
-        return value
+        return self.redactor.data(value)
 
     def published(self, result: ScenarioResult, folder: Path | None = None) -> ScenarioResult:
         """What reports show of ``result``: every text masked, long output cut

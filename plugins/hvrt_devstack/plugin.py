@@ -21,9 +21,10 @@ import time
 from typing import Any
 
 import hvrt
-from hvrt.config.model import Host
+from hvrt.config.model import Config, Host, Scenario
 from hvrt.context import Deployment, RunContext, ScenarioContext
 from hvrt.errors import ConfigError, HvrtError, InfrastructureError
+from hvrt.redact import MASK
 from hvrt.transport.base import Transport
 from hvrt_devstack import collector, health, localconf, repo, stack
 from hvrt_devstack.settings import (
@@ -238,6 +239,28 @@ def hvrt_preflight_host(host: Host, run: RunContext, transport: Transport, timeo
     if host.role != "controller" or selected_deployer(run.config) != NAME:
         return None
     return preflight(host, transport, load_settings(run.config, host), timeout)
+
+
+def planned_local_conf(config: Config, scenario: Scenario, controller: Host) -> str:
+    """The local.conf :func:`deploy` would upload for ``scenario`` (the password masked;
+    the DevStack ref as configured: whether it is a tag is known only at deploy time)."""
+    settings = load_settings(config, controller)
+    image = scenario.profile.image
+    inputs = localconf.StackInputs(
+        host_ip=controller.address, password=MASK, dest=settings.dest, logdir=settings.logdir,
+        image_paths=[posixpath.join(settings.image_cache, stack.image_name(image.url))] if image.url else [],
+        heat_image_path=(posixpath.join(settings.image_cache, stack.image_name(image.heat_url))
+                         if image.heat_url else None),
+        checkout=config.release.devstack_branch or "(not set)", extra_vars=dict(settings.localrc),
+        post_config=settings.post_config)
+    return localconf.render_local_conf(scenario.profile, config.release, inputs)
+
+
+@hvrt.hookimpl
+def hvrt_effective_values(config: Config, scenario: Scenario, controller: Host | None) -> dict[str, Any] | None:
+    if controller is None or selected_deployer(config) != NAME:
+        return None
+    return {"local_conf": planned_local_conf(config, scenario, controller)}
 
 
 @hvrt.hookimpl

@@ -87,10 +87,11 @@ def test_full_order_of_hook_calls_is_pinned(hvrt_run, hvrt_config, testlab) -> N
     assert seen == EXPECTED_ORDER
 
 
-NOT_RUN_HOOKS = {"hvrt_cli", "hvrt_config_schema"}
+NOT_RUN_HOOKS = {"hvrt_cli", "hvrt_config_schema", "hvrt_effective_values"}
 """Hooks a run does not call on its plugin manager: ``hvrt_cli`` is called while the
 command line is built (tests/hvrt/cli/test_registry.py), ``hvrt_config_schema`` while
-the config loads (tests/hvrt/config/test_registry.py)."""
+the config loads (tests/hvrt/config/test_registry.py), ``hvrt_effective_values`` by
+``hvrt plan --effective`` (tests/hvrt/cli/test_plan.py)."""
 
 
 def test_every_hook_is_called_by_a_run() -> None:

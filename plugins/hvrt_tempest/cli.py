@@ -1,4 +1,4 @@
-"""``hvrt list-tests``: the concrete Tempest tests a scenario's suite selects, without running them.
+"""``hvrt list-tests`` (added by the tempest plugin): the concrete Tempest tests a scenario's suite selects, without running them.
 
 The include / exclude / isolated lists and the skip / xfail maps of the profile are
 applied by the Tempest plugin's own selection code (``hvrt_tempest.selection``, the
@@ -10,15 +10,20 @@ lines are comments.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hvrt.cli.main import JSON_SCHEMA, add_config_option
+from hvrt.cli.main import CODES, JSON_SCHEMA, add_config_option, exit_epilog
+from hvrt_tempest import selection
+from hvrt_tempest.lists import load_suite
+from hvrt_tempest.runner import list_available
+
+if TYPE_CHECKING:
+    from hvrt.cli.registry import CommandLine
 
 DESCRIPTION = """\
 Print the Tempest test ids the include / exclude / isolated lists of a profile's
@@ -32,9 +37,12 @@ listing with --from-file (e.g. the output of `tempest run --list-tests`).
 LIST_TIMEOUT = 900.0
 
 
-def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    parser = sub.add_parser("list-tests", help="the Tempest tests a profile selects, without running them",
-                            description=DESCRIPTION)
+def register(cli: CommandLine) -> None:
+    """Add ``hvrt list-tests``."""
+    parser = cli.add_command("list-tests", help="the Tempest tests a profile selects, without running them",
+                             description=DESCRIPTION, handler=list_tests_command, epilog=exit_epilog({
+                                 0: "the selected tests were printed", 2: CODES[2],
+                                 3: "the controller or Tempest could not list the tests", 130: CODES[130]}))
     add_config_option(parser)
     parser.add_argument("-p", "--profile", action="append", default=[], metavar="NAME",
                         help="the profile whose suite to apply (repeatable)")
@@ -48,17 +56,6 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
     parser.add_argument("--timeout", type=float, default=LIST_TIMEOUT, metavar="SECONDS",
                         help=f"seconds the listing may take on the controller (default: {LIST_TIMEOUT:.0f})")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.set_defaults(handler=list_tests_command)
-    return parser
-
-
-def _tempest_module(name: str) -> Any:
-    from hvrt.errors import PluginLoadError
-
-    try:
-        return importlib.import_module(f"hvrt_tempest.{name}")
-    except ImportError as exc:
-        raise PluginLoadError("tempest", f"hvrt list-tests uses the Tempest plugin's selection: {exc}") from None
 
 
 def _tempest_command(args: argparse.Namespace, config: Any, scenario: Any) -> tuple[str, list[str]]:
@@ -80,7 +77,6 @@ def _tempest_command(args: argparse.Namespace, config: Any, scenario: Any) -> tu
 def _listing(args: argparse.Namespace, run: Any, scenario: Any, cache: dict[Any, list[str]]) -> tuple[str, list[str]]:
     from hvrt.errors import InfrastructureError, UsageError
 
-    selection = _tempest_module("selection")
     if args.from_file is not None:
         try:
             text = args.from_file.read_text(encoding="utf-8")
@@ -98,7 +94,7 @@ def _listing(args: argparse.Namespace, run: Any, scenario: Any, cache: dict[Any,
             raise InfrastructureError(f"no plugin opens transport {host.transport!r}", host=controller,
                                       step="list-tests")
         try:
-            cache[key] = _tempest_module("runner").list_available(transport, command, args.timeout)
+            cache[key] = list_available(transport, command, args.timeout)
         finally:
             transport.close()
     return f"`{' '.join(command)} run --list-tests` on {controller}", cache[key]
@@ -117,18 +113,17 @@ def list_tests_command(args: argparse.Namespace) -> int:
         raise UsageError("name the profile(s) with -p NAME, or --all")
     config, pm = prepare(args.config)
     scenarios = select_scenarios(config, args.profile, all=args.all)
-    lists_mod, selection_mod = _tempest_module("lists"), _tempest_module("selection")
     cache: dict[Any, list[str]] = {}
     out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="hvrt-list-tests-") as scratch:
         run = RunContext(config=config, pm=pm, run_id="list-tests", run_dir=Path(scratch),
                          redactor=Redactor(s.reveal() for s in config.secrets))
         for scenario in scenarios:
-            lists = lists_mod.load_suite(scenario.profile.tempest, config.path)
+            suite = load_suite(scenario.profile.tempest, config.path)
             source, known = _listing(args, run, scenario, cache)
-            chosen = selection_mod.select(known, lists)
+            chosen = selection.select(known, suite)
             out.append({"name": scenario.name, "suite": scenario.profile.tempest.suite, "source": source,
-                        "listed": len(known), "lists": list(lists.sources), "summary": chosen.summary(),
+                        "listed": len(known), "lists": list(suite.sources), "summary": chosen.summary(),
                         "parallel": chosen.parallel, "isolated": chosen.isolated,
                         "skipped": chosen.skipped, "xfail": chosen.xfail})
     if args.json:
