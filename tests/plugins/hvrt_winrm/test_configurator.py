@@ -33,7 +33,10 @@ def with_hyperv(ctx: Any, **hyperv: Any) -> Any:
 
 
 def configure(ctx: Any, node: Any = None) -> dict[str, Any]:
-    return ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=node or ctx.nodes[0])
+    try:
+        return ctx.run.pm.hook.hvrt_configure_node(ctx=ctx, node=node or ctx.nodes[0])
+    finally:
+        ctx.close_transports()  # the simulated nodes are shared: give their shells back
 
 
 INTERNAL = {"external": {"name": "external", "type": "Internal", "adapter": None, "allow_management_os": True}}
