@@ -184,7 +184,7 @@ def test_a_host_held_elsewhere_waits_names_its_holder_and_follows_the_release(co
         threading.Timer(0.8, a.release, args=(held,)).start()
         t0 = time.monotonic()
         second = b.hold(["hv1", "ctl1"], run_id="run-b", scenario="beta", on_wait=lambda h, w: waits.append((h, w)))
-        assert 0.7 < time.monotonic() - t0 < 3
+        assert 0.7 < time.monotonic() - t0 < 10  # until the release, not for ever
         assert [host for host, _ in waits] == ["ctl1"]  # told once, not at every poll
         assert held.holder.same_lease(waits[0][1])
         assert waiting_text(*waits[0]) == \
@@ -200,7 +200,7 @@ def test_a_host_taken_while_the_next_is_awaited_already_names_its_holder(coordin
         got: list = []
         waiter = threading.Thread(target=lambda: got.append(b.hold(["ctl1", "hv1"], scenario="beta")))
         waiter.start()
-        _wait_for(lambda: a.states(["ctl1"])[0].held, timeout=5)
+        _wait_for(lambda: a.states(["ctl1"])[0].holder is not None, timeout=5)
         [ctl1] = a.states(["ctl1"])
         assert (ctl1.holder.runner, ctl1.holder.scenario) == ("runner-b", "beta")
         a.release(first)
@@ -246,7 +246,7 @@ def test_cancel_while_waiting_returns_within_a_poll_holding_nothing(coordination
         t0 = time.monotonic()
         with pytest.raises(LeaseWaitCancelled, match="waiting for host hv2"):
             b.hold(["hv1", "hv2"], scenario="beta", cancel=cancel)
-        assert time.monotonic() - t0 < 1.5
+        assert time.monotonic() - t0 < 5
         assert [s.held for s in a.states(["hv1"])] == [False]  # hv1 was given back
         a.release(held)
 
@@ -273,7 +273,7 @@ def test_a_sigkilled_holder_lapses_within_the_ttl(coordination: str) -> None:
             t0 = time.monotonic()
             held = service.hold(["hv1"], scenario="next")
             waited = time.monotonic() - t0
-            assert waited < (0.5 if coordination.startswith("file:") else REDIS_TTL + 1.0)
+            assert waited < (1.5 if coordination.startswith("file:") else REDIS_TTL + 2.0)
             assert held.holder.same_lease(service.holder("hv1"))  # the newest record wins over the dead one's
     finally:
         proc.kill()
@@ -286,7 +286,7 @@ def test_an_unreachable_service_or_a_missing_driver_is_an_infrastructure_error()
     with pytest.raises(LeaseBackendError, match=r"coordination service redis://127\.0\.0\.1:\d+\?timeout=1: "
                        r"cannot connect to 127\.0\.0\.1:\d+: Connection refused"):
         LeaseService(closed).start()
-    assert time.monotonic() - t0 < 2
+    assert time.monotonic() - t0 < 5  # not tooz's minute of retries
     if importlib.util.find_spec("kazoo") is None:
         with pytest.raises(LeaseBackendError, match=r"the tooz driver zookeeper:// cannot be loaded .*kazoo"):
             LeaseService("zookeeper://127.0.0.1:2181").start()
@@ -513,7 +513,7 @@ def test_a_sigkilled_runner_lapses_within_the_ttl_and_the_other_run_goes_on(tmp_
     assert code == 0, (two, err)
     [beta] = two["scenarios"]
     assert beta["status"] == "passed"
-    assert beta["started"] - killed < REDIS_TTL + 1.5  # the TTL, a poll, the scenario's own start
+    assert beta["started"] - killed < REDIS_TTL + 3.0  # the TTL, a poll, the scenario's own start
     assert "beta: waiting for hv1" in err and "scenario alpha" in err
 
 
