@@ -77,6 +77,8 @@ environment:
   HVRT_CONFIG           the configuration file when -c is not given
   XDG_CONFIG_HOME       where the per-user hvrt/hvrt.yaml is looked for (default ~/.config)
   HVRT_DISABLE_PLUGINS  comma-separated plugin names not to load
+  HVRT_COORDINATION     where host leases are taken (a tooz URL; overrides lab.coordination)
+  XDG_STATE_HOME        the default lease folder is $XDG_STATE_HOME/hvrt/leases
   TERM=dumb             plain progress lines instead of a redrawn block
 """
 

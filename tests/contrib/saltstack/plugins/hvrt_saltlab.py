@@ -12,9 +12,21 @@ from __future__ import annotations
 import time
 
 from hvrt import hookimpl
+from hvrt.config.schema import Block, Field
 from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import InfrastructureError
 from hvrt.results import TestCase, TestStatus
+
+SCHEMA = Block("settings", "saltlab", (
+    Field("tests", "mapping", item=Field("", "string"), doc="test id -> status the test stage reports"),
+    Field("fail", "mapping", item=Field("", "string"), doc="scenario -> stage that raises"),
+    Field("sleep", "number", doc="seconds the test stage takes"),
+), doc="the Salt tests' lab plugin")
+
+
+@hookimpl
+def hvrt_config_schema():
+    return [SCHEMA]
 
 
 def _maybe_fail(ctx: ScenarioContext, stage: str) -> None:
