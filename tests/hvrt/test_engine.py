@@ -11,9 +11,9 @@ from hvrt.config.model import Config, Host, Profile, Release, Scenario, Secret
 from hvrt.context import Deployment, RunContext, RunOptions, ScenarioContext
 from hvrt.engine import Engine
 from hvrt.errors import ConfigurationFailed
-from hvrt.results.journal import Journal, read_journal
 from hvrt.plugins import create_plugin_manager
 from hvrt.results import ScenarioStatus, TestCase, TestStatus
+from hvrt.results.journal import Journal, read_journal
 from hvrt.stages import STAGES
 
 
