@@ -250,7 +250,8 @@ def run_config(linux_node, etc: Path, ini: dict, **puppet: object) -> str:
         node["ssh"] = host.options["ssh"]
     config = {
         "lab": {"controllers": {"ctl1": {"address": "127.0.0.1", "transport": "local"}}, "nodes": {"lin1": node}},
-        "release": {"name": "puppetrel"},
+        # a run needs an installer; on a Linux node the module manages no package
+        "release": {"name": "puppetrel", "installer": {"url": "https://downloads.invalid/HyperVNovaCompute.msi"}},
         "plugins": ["puppet"],
         "profiles": {"2016-puppet": {"os": "2016", "hosts": ["lin1"], "ini": ini}},
     }
