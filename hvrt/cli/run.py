@@ -13,6 +13,7 @@ from hvrt.context import DESTROY_POLICIES, RunOptions
 from hvrt.errors import UsageError
 from hvrt.preflight import DEFAULT_TIMEOUT
 from hvrt.progress import Progress
+from hvrt.results.layout import DIR_MODE, FILE_MODE
 from hvrt.stages import STAGES
 
 DESCRIPTION = """\
@@ -62,6 +63,11 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # typ
                         help="plan and print what would run; touch no host")
     parser.add_argument("--results", default="results", type=Path, metavar="DIR",
                         help="root of the results tree (default: ./results)")
+    parser.add_argument("--file-mode", type=_octal, default=FILE_MODE, metavar="OCTAL",
+                        help="permission bits of the files of the results tree (default: 0644, readable "
+                        "by a web server's user)")
+    parser.add_argument("--dir-mode", type=_octal, default=DIR_MODE, metavar="OCTAL",
+                        help="permission bits of its folders (default: 0755)")
     parser.add_argument("--fail-fast", action="store_true",
                         help="start no new scenario after one fails or errors")
     parser.add_argument("--json", action="store_true",
@@ -129,6 +135,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
     reuse = args.reuse_deployment
     extra = {dest: getattr(args, dest) for dest in getattr(args, "plugin_options", ())}
     return RunOptions(
+        file_mode=args.file_mode, dir_mode=args.dir_mode,
         jobs=args.jobs, fail_fast=args.fail_fast, dry_run=args.dry_run, resume=args.resume is not None,
         json=args.json, extra=extra, preflight=not args.no_preflight, skip_unhealthy=args.skip_unhealthy,
         preflight_timeout=args.preflight_timeout, stages=stages, rerun_failed=args.rerun_failed,
@@ -200,3 +207,14 @@ def _table(summary) -> str:  # type: ignore[no-untyped-def]
     from hvrt.results.console import console_table
 
     return console_table(summary)
+
+
+def _octal(text: str) -> int:
+    """``0644`` / ``644`` -> 0o644; owner read and write are required (hvrt rewrites its files)."""
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an octal mode such as 0644") from None
+    if not 0 <= mode <= 0o777 or mode & 0o600 != 0o600:
+        raise argparse.ArgumentTypeError(f"{text!r}: a mode up to 0777 that lets the owner read and write")
+    return mode

@@ -132,6 +132,24 @@ def test_exit_codes_of_the_cli(tmp_path, tests, fail, code, status) -> None:
     assert data["scenarios"][0]["status"] == status
 
 
+def test_results_modes_from_the_command_line(tmp_path) -> None:
+    import stat
+
+    cfg = tmp_path / "hvrt.yaml"
+    cfg.write_text(lab_yaml())
+    proc = hvrt_cli("run", "-c", str(cfg), "-p", "alpha", "--results", str(tmp_path / "r"), "--json",
+                    "--file-mode", "0640", "--dir-mode", "750", cwd=tmp_path)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    run_dir = Path(json.loads(out)["run_dir"])
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in run_dir.rglob("*") if p.is_file()}
+    assert modes == {0o640}
+    assert {stat.S_IMODE(p.stat().st_mode) for p in run_dir.rglob("*") if p.is_dir()} == {0o750}
+    bad = hvrt_cli("run", "-c", str(cfg), "-p", "alpha", "--file-mode", "0444", cwd=tmp_path)
+    _, err = bad.communicate(timeout=60)
+    assert bad.returncode == 2 and "owner read and write" in err
+
+
 def test_unknown_profile_is_a_usage_error(tmp_path) -> None:
     cfg = tmp_path / "hvrt.yaml"
     cfg.write_text(lab_yaml())

@@ -3,23 +3,17 @@ of tests/data/bad-configs (each must exit 2 with a located message and no traceb
 and the happy path."""
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from hvrt.testing import run_cli
+
 DATA = Path(__file__).resolve().parents[2] / "data"
 BAD = DATA / "bad-configs"
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-
-
-def hvrt_command() -> list[str]:
-    script = shutil.which("hvrt")
-    return [script] if script else [sys.executable, "-m", "hvrt.cli.main"]
 
 
 def expected_messages() -> dict[str, list[str]]:
@@ -37,10 +31,7 @@ def corpus_cases() -> list[str]:
 
 
 def run_hvrt(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HVRT_")}
-    full_env.update(env or {})
-    return subprocess.run([*hvrt_command(), *args], cwd=cwd, env=full_env, capture_output=True,
-                          text=True, timeout=120)
+    return run_cli(*args, cwd=cwd, env=env, timeout=120)
 
 
 @pytest.fixture(scope="module")
