@@ -23,7 +23,7 @@ def test_entry_point_loads_this_module(scenario_factory: Factory, sample_deploym
     ctx = scenario_factory(suite=TempestSuite(include=("x",)), deployment=sample_deployment)
     assert ctx.run.pm.get_plugin("tempest") is hvrt_tempest.plugin
     hooks = {h.name for h in ctx.run.pm.get_hookcallers(hvrt_tempest.plugin) or []}
-    assert hooks == {"hvrt_config_schema", "hvrt_run_tests", "hvrt_collect"}
+    assert hooks == {"hvrt_config_schema", "hvrt_cli", "hvrt_effective_values", "hvrt_run_tests", "hvrt_collect"}
 
 
 def test_test_and_collect_stages(
