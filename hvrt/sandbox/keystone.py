@@ -146,7 +146,20 @@ class KeystoneServer:
 
     def _manage(self, *commands: tuple[str, ...], env: dict[str, str] | None = None) -> None:
         """Run ``keystone-manage`` commands side by side (each one costs seconds of
-        imports); raise naming the first that failed."""
+        imports); one that failed runs once more on its own (side by side they share the
+        key folders' parents and, rarely, trip over each other); raise naming what failed."""
+        failed = self._manage_together(commands, env)
+        if failed:
+            still: dict[str, str] = {}
+            for args in (a for a in commands if a[0] in failed):
+                still.update(self._manage_together((args,), env))
+            if still:
+                raise InfrastructureError("; ".join(f"keystone-manage {n} {how}" for n, how in still.items()),
+                                          step="keystone", detail=self.log_tail())
+
+    def _manage_together(self, commands: tuple[tuple[str, ...], ...],
+                         env: dict[str, str] | None) -> dict[str, str]:
+        """Start ``commands`` at once and wait for all: ``{name: how it failed}``."""
         conf = str(self.state_dir / "etc" / "keystone.conf")
         running: list[tuple[str, subprocess.Popen[bytes]]] = []
         with open(self.log_path, "ab") as log:
@@ -156,19 +169,18 @@ class KeystoneServer:
                     argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env or self._env(),
                 )))
         deadline = time.monotonic() + self.start_timeout
-        failed: list[str] = []
+        failed: dict[str, str] = {}
         for name, proc in running:
             try:
                 code = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-                failed.append(f"keystone-manage {name} timed out")
+                failed[name] = "timed out"
                 continue
             if code != 0:
-                failed.append(f"keystone-manage {name} exited {code}")
-        if failed:
-            raise InfrastructureError("; ".join(failed), step="keystone", detail=self.log_tail())
+                failed[name] = f"exited {code}"
+        return failed
 
     def _initialise(self) -> None:
         owner = ("--keystone-user", _user(), "--keystone-group", _group())
