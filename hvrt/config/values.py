@@ -90,7 +90,7 @@ def network(text: str) -> str | None:
         ipaddress.ip_network(text, strict=False)
         return None
     except ValueError:
-        return f"{text!r} is not an IP network such as 10.0.0.0/24"
+        return f"{text!r} is not an IP network such as 192.0.2.0/24"
 
 
 def path(text: str) -> str | None:

@@ -127,13 +127,13 @@ def test_lab_wide_settings_merge_under_the_nodes_own() -> None:
 
 def test_live_migration_feature_where_it_applies() -> None:
     migrating = Profile(name="p", live_migration=True)
-    s = state(migrating, on(domain="LAB", live_migration_networks=["10.1.0.0/24"], live_migration_auth="CredSSP"))
+    s = state(migrating, on(domain="LAB", live_migration_networks=["192.0.2.0/24"], live_migration_auth="CredSSP"))
     assert s.features[-1] == "LiveMigration" and s.live_migration.managed
     props = s.msi_properties()
     assert (props["LIVEMIGRAUTHTYPE"], props["MAXACTIVEVSMIGR"], props["MAXACTIVESTORAGEMIGR"],
             props["MIGRNETWORKSANY"]) == ("0", "8", "8", "0")
     assert props["NOVACOMPUTESERVICEUSER"] == "LAB\\Administrator"
-    assert s.live_migration.networks == ("10.1.0.0/24",)
+    assert s.live_migration.networks == ("192.0.2.0/24",)
     clustered = state(migrating, on(domain="LAB", clustered=True))
     assert "LiveMigration" not in clustered.features and not clustered.live_migration.managed
     assert "cluster" in clustered.live_migration.reason

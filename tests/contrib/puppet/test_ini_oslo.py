@@ -42,11 +42,11 @@ enable_remotefx = false
 [DEFAULT]
 debug = false
 [OVS]
-local_ip = 10.0.0.1
+local_ip = 192.0.2.1
 integration_bridge = br-old
 [ovs]
-local_ip = 10.0.0.2
-local_ip = 10.0.0.3
+local_ip = 192.0.2.2
+local_ip = 192.0.2.3
 [AGENT]
 tunnel_types = gre
 [securitygroup]

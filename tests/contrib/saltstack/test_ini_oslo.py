@@ -32,11 +32,11 @@ dynamic_memory_ratio = 3.0
 [DEFAULT]
 debug = False
 [OVS]
-local_ip = 10.0.0.1
+local_ip = 192.0.2.1
 integration_bridge = br-old
 [ovs]
-local_ip = 10.0.0.2
-local_ip = 10.0.0.3
+local_ip = 192.0.2.2
+local_ip = 192.0.2.3
 [agent]
 tunnel_types = gre
 [AGENT]

@@ -59,11 +59,11 @@ debug = False
 """,
     "neutron_ovs_agent.conf": """\
 [ovs]
-local_ip = 10.0.0.1
+local_ip = 192.0.2.1
 integration_bridge = br-old
 [OVS]
-local_ip = 10.0.0.2
-local_ip = 10.0.0.3
+local_ip = 192.0.2.2
+local_ip = 192.0.2.3
 tunnel_bridge = br-old
 [agent]
 tunnel_types = gre

@@ -23,7 +23,7 @@ lab:
       address: 127.0.0.11
       labels: {os: 2012r2}
       winrm: {schem: https, port: 5986}
-      hyperv: {vswitch: {create: External}, live_migration_networks: [10.0.0.0/33]}
+      hyperv: {vswitch: {create: External}, live_migration_networks: [192.0.2.0/33]}
 plugins: [winrm]
 settings:
   winrm: {max_clock_skew: .inf, vswitch: {name: "a;b"}}
@@ -46,8 +46,8 @@ def test_every_block_of_the_plugin_is_checked_at_load(tmp_path: Path) -> None:
         "8:15: lab.nodes.hv1.winrm.schem: unknown key (did you mean 'scheme'?)",
         "9:34: lab.nodes.hv1.hyperv.vswitch.create: 'External' is not one of: external, internal, private"
         " (did you mean 'external'?)",
-        "9:71: lab.nodes.hv1.hyperv.live_migration_networks[0]: '10.0.0.0/33' is not an IP network "
-        "such as 10.0.0.0/24",
+        "9:71: lab.nodes.hv1.hyperv.live_migration_networks[0]: '192.0.2.0/33' is not an IP network "
+        "such as 192.0.2.0/24",
         "12:27: settings.winrm.max_clock_skew: must be a finite number, got inf",
         "12:49: settings.winrm.vswitch.name: 'a;b' is not a switch name (letters, digits, ' ', '.', '_', '-')",
     ]
@@ -69,7 +69,7 @@ def test_a_valid_hyperv_block_overrides_the_plugin_settings(tmp_path: Path) -> N
     merged = settings.host_settings(config.nodes["hv1"], config.plugin_settings("winrm"))
     # the switch block merges key by key: the name from settings, create and adapter from the node
     assert merged["vswitch"] == {"name": "lab", "create": "external", "adapter": "Eth2", "allow_management_os": True}
-    assert merged["live_migration_networks"] == ("10.0.0.0/24",) and merged["max_migrations"] == 8
+    assert merged["live_migration_networks"] == ("192.0.2.0/24",) and merged["max_migrations"] == 8
 
 
 def test_defaults_of_the_host_settings_come_from_the_schema() -> None:

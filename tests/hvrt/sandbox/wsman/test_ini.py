@@ -41,11 +41,11 @@ debug=False
 
 [ovs]
 # the tunnel address
-local_ip = 10.0.0.1
+local_ip = 192.0.2.1
 integration_bridge = br-old
 
 [OVS]
-local_ip = 10.0.0.2
+local_ip = 192.0.2.2
 bridge_mappings = physnet1:br-eth1,
     physnet2:br-eth2
 [agent]
@@ -80,7 +80,7 @@ def test_case_variants_and_duplicates_end_as_one_assignment_that_oslo_reads() ->
 
 def test_parse_reads_like_oslo_and_keeps_the_first_spelling() -> None:
     parsed = ini.parse(INSTALLED)
-    assert parsed["ovs"]["local_ip"] == "10.0.0.2" and "OVS" not in parsed
+    assert parsed["ovs"]["local_ip"] == "192.0.2.2" and "OVS" not in parsed
     assert parsed["ovs"]["bridge_mappings"] == "physnet1:br-eth1,\nphysnet2:br-eth2"
     assert parsed["DEFAULT"] == {"debug": "False", "verbose": "True"} and parsed["default"] == {"debug": "True"}
     read = oslo_read(INSTALLED)
