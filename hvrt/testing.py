@@ -13,6 +13,8 @@ Installed with hvrt (entry point ``pytest11``), so a plugin author's tests get:
 
 * ``hvrt_config`` — write a YAML text to a temporary ``hvrt.yaml`` and return its path.
 * :class:`HookRecorder` — records every hook call of a plugin manager, in order.
+* ``hvrt_distribution`` — install a throw-away distribution (dist-info with ``hvrt``
+  entry points, plus its modules) on ``sys.path`` for one test, as ``pip`` would.
 * :func:`run_cli` — run the ``hvrt`` command as a user would (a subprocess) and fail
   the test if it printed a traceback; :func:`cli_command` and :func:`cli_env` for
   tests that need the process itself (to signal it).
@@ -24,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,6 +139,31 @@ def run_in_process(
     outcome = execute(request)
     recorder.detach()
     return InProcessRun(int(outcome.exit_code), outcome.summary, outcome.run_dir, recorder)
+
+
+@pytest.fixture
+def hvrt_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """``make(name, entry_points, modules)``: a distribution ``name`` whose ``hvrt``
+    entry points are ``entry_points`` ({plugin: module}) and whose modules are
+    ``modules`` ({module: source}); the modules are forgotten when the test ends."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    written: list[str] = []
+
+    def make(name: str, entry_points: dict[str, str], modules: dict[str, str]) -> None:
+        info = folder / f"{name.replace('-', '_')}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        lines = "\n".join(f"{k} = {v}" for k, v in entry_points.items())
+        (info / "entry_points.txt").write_text(f"[hvrt]\n{lines}\n")
+        for mod, source in modules.items():
+            (folder / f"{mod}.py").write_text(textwrap.dedent(source))
+            written.append(mod)
+
+    yield make
+    for mod in written:
+        sys.modules.pop(mod, None)
 
 
 @pytest.fixture

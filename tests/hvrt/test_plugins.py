@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -14,22 +11,9 @@ from hvrt.plugins import create_plugin_manager, describe_plugins
 
 
 @pytest.fixture
-def distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Install a throw-away distribution (dist-info + modules) on sys.path."""
-    monkeypatch.syspath_prepend(str(tmp_path))
-
-    def make(name: str, entry_points: dict[str, str], modules: dict[str, str]) -> None:
-        info = tmp_path / f"{name.replace('-', '_')}-1.0.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-        lines = "\n".join(f"{k} = {v}" for k, v in entry_points.items())
-        (info / "entry_points.txt").write_text(f"[hvrt]\n{lines}\n")
-        for mod, source in modules.items():
-            (tmp_path / f"{mod}.py").write_text(textwrap.dedent(source))
-
-    yield make
-    for mod in [m for m in sys.modules if m.startswith("thirdparty_")]:
-        del sys.modules[mod]
+def distribution(hvrt_distribution):
+    """Throw-away distributions with hvrt entry points (hvrt.testing's fixture)."""
+    return hvrt_distribution
 
 
 GOOD = """
