@@ -6,7 +6,11 @@ file to see whether the compute services are up); ``state_dir/state.json`` holds
 rest: OS, installed products, hotfixes, clock offset, free disk, reboot count, virtual
 switches, live migration settings, and the faults armed for the MSI installer;
 ``state_dir/processes.jsonl`` records every process the node's functions start
-(``msiexec``), one JSON object a line, so a test can see what ran and in what order.
+(``msiexec``), one JSON object a line, so a test can see what ran and in what order;
+``state_dir/calls.jsonl`` records every hvrt module function called on the node
+(``function``, ``start``, ``end`` as ``time.time()`` values, ``ok``), appended when
+the call returns, so a test or a benchmark can see which functions a run used, in
+what order and for how long.
 A new host has one External switch named ``external``, as the hosts of a real lab
 have (the switch the lab's VMs use). Every write is atomic and serialised by one
 lock per node.
@@ -40,6 +44,7 @@ DEFAULT_HOTFIXES = [
 BASE_SERVICES = {"WinRM": "Running", "vmms": "Running", "MSiSCSI": "Stopped", "W32Time": "Running"}
 LAB_SWITCH = {"name": "external", "type": "External", "adapter": "Ethernet0", "allow_management_os": True}
 PROCESSES = "processes.jsonl"
+CALLS = "calls.jsonl"
 
 
 class PathError(Exception):
@@ -135,9 +140,22 @@ class HostModel:
 
     def processes(self) -> list[dict[str, Any]]:
         """Every process start recorded so far, oldest first."""
+        return self._read_lines(PROCESSES)
+
+    def record_call(self, function: str, start: float, end: float, ok: bool) -> None:
+        """Note one finished module function call (appended, never rewritten)."""
+        line = json.dumps({"function": function, "start": start, "end": end, "ok": bool(ok)})
+        with self.lock, open(self.root / CALLS, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+    def calls(self) -> list[dict[str, Any]]:
+        """Every module function call recorded so far, in the order they returned."""
+        return self._read_lines(CALLS)
+
+    def _read_lines(self, name: str) -> list[dict[str, Any]]:
         with self.lock:
             try:
-                text = (self.root / PROCESSES).read_text(encoding="utf-8")
+                text = (self.root / name).read_text(encoding="utf-8")
             except FileNotFoundError:
                 return []
         return [json.loads(line) for line in text.splitlines() if line.strip()]

@@ -23,6 +23,7 @@ import base64
 import binascii
 import json
 import re
+import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hvrt.sandbox.wsman import fn_files, fn_hyperv
@@ -81,8 +82,19 @@ class ModuleState:
 
 
 def call_function(node: Node, module: ModuleState, proc: Process, name: str, params: dict[str, Any]) -> Any:
+    """Run module function ``name``; every call the module defines lands in ``calls.jsonl``."""
     if name not in module.functions:
         raise FunctionError(not_recognized(name).split("\r\n")[0], "ObjectNotFound")
+    start, ok = time.time(), False
+    try:
+        value = _dispatch(node, proc, name, params)
+        ok = True
+        return value
+    finally:
+        node.model.record_call(name, start, time.time(), ok)
+
+
+def _dispatch(node: Node, proc: Process, name: str, params: dict[str, Any]) -> Any:
     if name in fn_files.FUNCTIONS:
         return fn_files.FUNCTIONS[name](node.model, params)
     if name == "Wait-HvrtService":
