@@ -4,6 +4,7 @@
 # "#HVRT# <base64 of UTF-8 JSON>" on stdout. Requests are data: the function name is
 # checked against the functions of hvrt's module and the parameters are never parsed
 # as script. The special request "__module" saves and imports the module itself.
+# hvrt-compat: 2012+
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $hvrtUtf8 = New-Object System.Text.UTF8Encoding $false
@@ -26,7 +27,9 @@ function Import-HvrtModuleFile {
     if (-not (Test-Path -LiteralPath $hvrtModulePath)) {
         return @{ loaded = $false }
     }
-    $actual = (Get-FileHash -LiteralPath $hvrtModulePath -Algorithm SHA256).Hash
+    $stream = [IO.File]::OpenRead($hvrtModulePath)
+    try { $digest = [Security.Cryptography.SHA256]::Create().ComputeHash($stream) } finally { $stream.Dispose() }
+    $actual = [BitConverter]::ToString($digest).Replace('-', '')
     if ($actual -ne [string]$Params.sha256) {
         return @{ loaded = $false }
     }

@@ -3,9 +3,26 @@
 # Every function takes one hashtable of parameters (decoded from JSON data, never
 # pasted into script text) and returns objects that Invoke-HvrtRequest writes as JSON.
 # Names given by configuration are matched literally (-LiteralPath, -eq), never as
-# wildcards. Requires Windows PowerShell 5.1 and the Hyper-V module.
+# wildcards. Runs on Windows PowerShell 3.0 or later with the Hyper-V module, i.e.
+# Windows Server 2012 and later (docs/winrm.md, "Which Windows"); 2008 R2 is refused
+# when the config loads.
+# hvrt-compat: 2012+
 Set-StrictMode -Version 2.0
 $script:HvrtUtf8 = New-Object System.Text.UTF8Encoding $false
+$script:HvrtEpoch = New-Object DateTime 1970, 1, 1, 0, 0, 0, ([DateTimeKind]::Utc)
+
+function Get-HvrtSha256 {
+    param([string]$Path)
+    # Get-FileHash came with PowerShell 4.0; .NET's SHA256 class is there on 2012 too.
+    $stream = [System.IO.File]::OpenRead($Path)
+    try {
+        $digest = [System.Security.Cryptography.SHA256]::Create().ComputeHash($stream)
+    }
+    finally {
+        $stream.Dispose()
+    }
+    return [BitConverter]::ToString($digest).Replace('-', '')
+}
 
 function ConvertTo-HvrtHashtable {
     param($InputObject)
@@ -58,7 +75,8 @@ function Get-HvrtPreflight {
     $os = Get-CimInstance -ClassName Win32_OperatingSystem
     $disk = Get-CimInstance -ClassName Win32_LogicalDisk -Filter "DeviceID='C:'"
     $vmms = Get-Service | Where-Object { $_.Name -eq 'vmms' }
-    $now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0
+    # DateTimeOffset.ToUnixTime* need .NET 4.6, newer than 2012 and 2012 R2 ship
+    $now = ([DateTime]::UtcNow - $script:HvrtEpoch).TotalMilliseconds / 1000.0
     $skew = 0.0
     if ($P.ContainsKey('runner_time') -and $P.runner_time) {
         $skew = $now - [double]$P.runner_time
@@ -83,7 +101,7 @@ function Get-HvrtPreflight {
 function Get-HvrtBootId {
     param([hashtable]$P)
     $os = Get-CimInstance -ClassName Win32_OperatingSystem
-    return @{ boot_time = ([DateTimeOffset]$os.LastBootUpTime).ToUnixTimeSeconds() }
+    return @{ boot_time = [int64](($os.LastBootUpTime.ToUniversalTime() - $script:HvrtEpoch).TotalSeconds) }
 }
 
 function Restart-HvrtNode {
@@ -153,7 +171,7 @@ function Save-HvrtInstaller {
         New-Item -ItemType Directory -Force -Path (Split-Path -Parent $package) | Out-Null
         Invoke-WebRequest -Uri ([string]$P.url) -OutFile $package -UseBasicParsing
     }
-    $sha = (Get-FileHash -LiteralPath $package -Algorithm SHA256).Hash
+    $sha = (Get-HvrtSha256 -Path $package)
     if ($P.ContainsKey('sha256') -and $P.sha256 -and $sha -ne [string]$P.sha256) {
         Remove-Item -LiteralPath $package -Force
         throw "installer '$package' has SHA-256 $sha, which does not match the expected $($P.sha256); msiexec was not started"
@@ -442,17 +460,33 @@ function Set-HvrtLiveMigration {
     $networks = @($P.networks | Where-Object { $_ })
     Set-VMHost -UseAnyNetworkForMigration ($networks.Count -eq 0) `
         -VirtualMachineMigrationAuthenticationType ([string]$P.authentication) `
-        -MaximumVirtualMachineMigrations ([int]$P.max_migrations) `
-        -VirtualMachineMigrationPerformanceOption ([string]$P.performance)
+        -MaximumVirtualMachineMigrations ([int]$P.max_migrations)
+    # 2012's Set-VMHost has no performance option (migration is TCP/IP only there)
+    $performance = 'TCPIP'
+    if ((Get-Command -Name Set-VMHost).Parameters.ContainsKey('VirtualMachineMigrationPerformanceOption')) {
+        Set-HvrtMigrationPerformance -Option ([string]$P.performance)
+        $performance = [string]$P.performance
+    }
     foreach ($network in $networks) {
         Add-VMMigrationNetwork -Subnet ([string]$network)
     }
-    return @{ enabled = $true; networks = $networks; authentication = [string]$P.authentication; max_migrations = [int]$P.max_migrations; performance = [string]$P.performance }
+    return @{ enabled = $true; networks = $networks; authentication = [string]$P.authentication; max_migrations = [int]$P.max_migrations; performance = $performance }
+}
+
+# hvrt-compat: 2012r2+
+function Set-HvrtMigrationPerformance {
+    param([string]$Option)
+    # Only called where Set-VMHost has the parameter (Windows Server 2012 R2 and later).
+    Set-VMHost -VirtualMachineMigrationPerformanceOption $Option
 }
 
 function Get-HvrtHostSettings {
     param([hashtable]$P)
     $vmhost = Get-VMHost
+    $performance = 'TCPIP'
+    if ($vmhost.PSObject.Properties['VirtualMachineMigrationPerformanceOption']) {
+        $performance = [string]$vmhost.VirtualMachineMigrationPerformanceOption
+    }
     $switches = @{}
     foreach ($switch in Get-VMSwitch) {
         $switches[$switch.Name] = @{ name = $switch.Name; type = [string]$switch.SwitchType }
@@ -464,7 +498,7 @@ function Get-HvrtHostSettings {
             networks       = @(Get-VMMigrationNetwork | ForEach-Object { $_.Subnet })
             authentication = [string]$vmhost.VirtualMachineMigrationAuthenticationType
             max_migrations = [int]$vmhost.MaximumVirtualMachineMigrations
-            performance    = [string]$vmhost.VirtualMachineMigrationPerformanceOption
+            performance    = $performance
         }
     }
 }
@@ -592,7 +626,7 @@ function Get-HvrtItem {
     }
     $info = @{ exists = $true; type = 'file'; length = $item.Length }
     if (-not $P.ContainsKey('hash') -or $P.hash) {
-        $info.sha256 = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
+        $info.sha256 = (Get-HvrtSha256 -Path $path)
     }
     return $info
 }
@@ -628,7 +662,7 @@ function Close-HvrtUpload {
     param([hashtable]$P)
     $path = [string]$P.path
     $part = $path + '.hvrtpart'
-    $actual = (Get-FileHash -LiteralPath $part -Algorithm SHA256).Hash
+    $actual = (Get-HvrtSha256 -Path $part)
     if ($actual -ne [string]$P.sha256) {
         Remove-Item -LiteralPath $part -Force
         throw "checksum mismatch for '$path': expected $($P.sha256), got $actual"
@@ -708,7 +742,7 @@ function Compress-HvrtItem {
         $format = 'gzip'
     }
     $item = Get-Item -LiteralPath $destination
-    return @{ path = $destination; format = $format; length = $item.Length; sha256 = (Get-FileHash -LiteralPath $destination -Algorithm SHA256).Hash }
+    return @{ path = $destination; format = $format; length = $item.Length; sha256 = (Get-HvrtSha256 -Path $destination) }
 }
 
 function Remove-HvrtItem {

@@ -204,22 +204,31 @@ def test_shipped_scripts_are_clean_on_2016_2019_2022(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_current_findings_on_older_targets(reference):
-    """What the module must fix for 2012 / 2012 R2 (docs/powershell-compat.md lists them)."""
-    findings = Checker(reference).check(shipped_units())
-    assert {f.kind for f in findings} <= {"command", "parameter", "feature"}
-    by_target: dict[str, set[str]] = {}
-    for finding in findings:
-        by_target.setdefault(finding.target, set()).add(finding.subject)
-    assert by_target.get("2012r2", set()) == set() and by_target.get("2012r2-wmf51", set()) == set()
-    assert by_target["2012"] == {"Get-FileHash", "Set-VMHost -VirtualMachineMigrationPerformanceOption"}
-    assert by_target["2012-wmf51"] == {"Set-VMHost -VirtualMachineMigrationPerformanceOption"}
-    hyperv = {"Add-VMMigrationNetwork", "Disable-VMMigration", "Enable-VMMigration", "Get-VMHost",
-              "Get-VMMigrationNetwork", "Get-VMSwitch", "New-VMSwitch", "Remove-VMMigrationNetwork",
-              "Set-VMHost"}
-    assert by_target["2008r2-wmf51"] == hyperv
-    assert hyperv | {"ConvertFrom-Json", "ConvertTo-Json", "Get-CimInstance", "Get-FileHash", "Invoke-WebRequest",
-                     "Get-ChildItem -File", "[ordered] hash tables"} == by_target["2008r2"]
+def test_the_winrm_plugins_scripts_are_clean_on_every_target(reference):
+    """2012 runs the module on stock PowerShell 3.0; 2008 R2 is refused at load (docs/winrm.md)."""
+    units = [u for u in shipped_units() if u.label.startswith("plugins/")]
+    assert {u.label for u in units} >= {"plugins/hvrt_winrm/HvrtHyperV.psm1", "plugins/hvrt_winrm/HostLoop.ps1"}
+    assert Checker(reference).check(units) == []
+
+
+def test_the_module_and_host_loop_never_claim_2008r2(reference):
+    checker = Checker(reference)
+    for unit in shipped_units():
+        if unit.label not in ("plugins/hvrt_winrm/HvrtHyperV.psm1", "plugins/hvrt_winrm/HostLoop.ps1"):
+            continue
+        usages = checker.scan(unit).usages
+        assert usages
+        for usage in usages:
+            allowed = reference.allowed(usage.restriction)
+            assert allowed and not {"2008r2", "2008r2-wmf51"} & allowed, (unit.label, usage)
+
+
+def test_the_2012_r2_only_performance_option_sits_in_an_annotated_function(reference):
+    module = next(u for u in shipped_units() if u.label == "plugins/hvrt_winrm/HvrtHyperV.psm1")
+    [usage] = [u for u in Checker(reference).scan(module).usages
+               if u.kind == "parameter" and u.name == "VirtualMachineMigrationPerformanceOption"]
+    allowed = reference.allowed(usage.restriction)
+    assert "2012r2" in allowed and not {"2012", "2012-wmf51"} & allowed
 
 
 def test_the_docs_table_is_current(capsys):
