@@ -2,9 +2,19 @@
 
 :func:`split_argv` follows ``CommandLineToArgvW`` (how a C program started by
 ``CreateProcess`` sees its arguments); :func:`split_msiexec` follows msiexec's own
-rules for ``PROPERTY="value"`` with ``""`` standing for one quote.
+rules for ``PROPERTY="value"`` with ``""`` standing for one quote. :data:`PROGRAMS`
+are the executables the node has on its PATH: a WinRS ``Command`` that skips
+``cmd.exe`` (``WINRS_SKIP_CMD_SHELL``) and names another one fails the way
+``CreateProcess`` does.
 """
 from __future__ import annotations
+
+PROGRAMS = frozenset({"powershell", "cmd", "hostname", "whoami", "systeminfo", "echoargs"})
+
+
+def program_name(file: str) -> str:
+    """``C:\\Windows\\System32\\HOSTNAME.EXE`` -> ``hostname``: the key into :data:`PROGRAMS`."""
+    return file.replace("/", "\\").rsplit("\\", 1)[-1].lower().removesuffix(".exe")
 
 
 def split_argv(line: str) -> list[str]:

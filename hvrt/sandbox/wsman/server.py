@@ -24,6 +24,7 @@ from typing import Any
 from hvrt.sandbox.wsman import auth, soap
 from hvrt.sandbox.wsman.auth import write_user_file
 from hvrt.sandbox.wsman.certs import ServerCert, ensure_server_cert
+from hvrt.sandbox.wsman.cmdline import PROGRAMS, program_name, split_argv
 from hvrt.sandbox.wsman.faults import Faults
 from hvrt.sandbox.wsman.host import HostModel
 from hvrt.sandbox.wsman.powershell import command_program
@@ -323,7 +324,7 @@ class SimulatedNode:
         try:
             req = soap.parse_request(body)
         except soap.SoapError as exc:
-            return exc.http_status, soap.fault("", exc.code, exc.subcode, exc.reason, self.name)
+            return exc.http_status, self._fault("", exc)
         self.stats["wsman"] += 1
         self.stats[req.action] += 1
         fault = self.faults.take(req.action)
@@ -335,40 +336,38 @@ class SimulatedNode:
             if fault.kind == "stall":
                 time.sleep(fault.seconds)
         try:
-            return 200, self._dispatch(req, handler.user or "")
+            return 200, self._dispatch(req, handler.user or "", handler.client_address[0])
         except soap.SoapError as exc:
-            return exc.http_status, soap.fault(req.message_id, exc.code, exc.subcode, exc.reason, self.name)
+            return exc.http_status, self._fault(req.message_id, exc)
+
+    def _fault(self, relates_to: str, exc: soap.SoapError) -> bytes:
+        return soap.fault(relates_to, exc.code, exc.subcode, exc.reason, self.name, message=exc.message,
+                          value=exc.value)
 
     def _shell(self, req: soap.Request) -> Shell:
         with self._lock:
             shell = self.shells.get(req.shell_id or "")
         if shell is None:
-            raise soap.SoapError(
-                soap.SHELL_NOT_FOUND, "w:InvalidSelectors",
-                f"The request for the Windows Remote Shell with ShellId {req.shell_id} failed because the shell "
-                "was not found on the server. Possible causes are: the specified ShellId is incorrect or the "
-                "shell no longer exists on the server.",
-            )
+            raise soap.shell_not_found(req.shell_id)
         return shell
 
     def _process(self, shell: Shell, command_id: str | None) -> Process:
         proc = shell.processes.get(command_id or "")
         if proc is None:
-            raise soap.SoapError(soap.BAD_REQUEST, "w:InvalidParameter",
-                                 f"The command with CommandId {command_id} was not found.")
+            raise soap.command_not_found()
         return proc
 
-    def _dispatch(self, req: soap.Request, user: str) -> bytes:
+    def _dispatch(self, req: soap.Request, user: str, client_ip: str = "") -> bytes:
         if req.action == "Create":
             with self._lock:
                 if sum(1 for s in self.shells.values() if s.owner == user) >= MAX_SHELLS_PER_USER:
                     raise soap.SoapError(
-                        2150859174, "w:QuotaLimit",
+                        soap.QUOTA_LIMIT, "w:QuotaLimit",
                         f"The WS-Management service cannot process the request. This user is allowed a maximum "
                         f"number of {MAX_SHELLS_PER_USER} concurrent shells, which has been exceeded.")
                 shell = Shell(user)
                 self.shells[shell.id] = shell
-            return soap.create_response(req, self.endpoint, shell.id)
+            return soap.create_response(req, self.endpoint, shell.id, owner=user, client_ip=client_ip)
         shell = self._shell(req)
         if req.action == "Delete":
             with self._lock:
@@ -381,6 +380,11 @@ class SimulatedNode:
             args = [a.text or "" for a in (req.body.findall("rsp:CommandLine/rsp:Arguments", soap.NS)
                                           if req.body is not None else [])]
             line = " ".join([command.strip(), *args]).strip()
+            if req.options.get("WINRS_SKIP_CMD_SHELL", "").upper() == "TRUE":
+                # no cmd.exe in between: CreateProcess itself fails for an executable that is not there
+                argv = split_argv(line)
+                if program_name(argv[0] if argv else "") not in PROGRAMS:
+                    raise soap.file_not_found()
             proc = Process(line, command_program(self, line)).start()
             shell.processes[proc.id] = proc
             return soap.command_response(req, proc.id)
@@ -396,10 +400,8 @@ class SimulatedNode:
             proc = self._process(shell, desired.get("CommandId") if desired is not None else None)
             limit = max(4096, (req.max_envelope_size - 4096) * 3 // 4)
             got = proc.take_output(limit, min(req.operation_timeout, RECEIVE_WAIT_CAP))
-            if got is None:
-                raise soap.SoapError(soap.TIMED_OUT, "w:TimedOut",
-                                     "The WS-Management service cannot complete the operation within the time "
-                                     "specified in OperationTimeout.")
+            if got is None:  # nothing at all within the OperationTimeout
+                raise soap.timed_out()
             chunks, done, code = got
             return soap.receive_response(req, proc.id, chunks, done, code)
         if req.action == "Signal":

@@ -38,21 +38,64 @@ SIGNAL_TERMINATE = f"{SHELL_URI}/signal/terminate"
 SIGNAL_CTRL_C = f"{SHELL_URI}/signal/ctrl_c"
 
 # WS-Man fault codes Windows uses
-TIMED_OUT = 2150858793
-SHELL_NOT_FOUND = 2150858843
+TIMED_OUT = 2150858793  # ERROR_WSMAN_OPERATION_TIMEDOUT, subcode w:TimedOut
+SHELL_NOT_FOUND = 2150858843  # unknown ShellId or CommandId, subcode w:InvalidSelectors
+INVALID_SELECTORS = SHELL_NOT_FOUND
+FILE_NOT_FOUND = 2  # ERROR_FILE_NOT_FOUND from CreateProcess, subcode w:InternalError
 ACCESS_DENIED = 5
 BAD_REQUEST = 2150858778
+QUOTA_LIMIT = 2150859174
+
+_INVALID_SELECTORS = ("The WS-Management service cannot process the request because the request contained "
+                      "invalid selectors for the resource.")
 
 
 class SoapError(Exception):
-    """A request the node rejects with a SOAP fault."""
+    """A request the node rejects with a SOAP fault.
 
-    def __init__(self, code: int, subcode: str, reason: str, http_status: int = 500) -> None:
+    ``reason`` is the ``s:Reason`` text, ``message`` the ``f:WSManFault/f:Message`` (the
+    reason when None) and ``value`` the ``s:Code`` value (``s:Sender`` for a client error).
+    """
+
+    def __init__(self, code: int, subcode: str, reason: str, http_status: int = 500, *,
+                 message: str | None = None, value: str = "s:Receiver") -> None:
         super().__init__(reason)
         self.code = code
         self.subcode = subcode
         self.reason = reason
         self.http_status = http_status
+        self.message = message
+        self.value = value
+
+
+def shell_not_found(shell_id: str | None) -> SoapError:
+    """What Windows answers for a ShellId it does not know (any action but Create)."""
+    return SoapError(
+        INVALID_SELECTORS, "w:InvalidSelectors", _INVALID_SELECTORS, value="s:Sender",
+        message=f"The request for the Windows Remote Shell with ShellId {shell_id or ''} failed because the shell "
+                "was not found on the server. Possible causes are: the specified ShellId is incorrect or the shell "
+                "no longer exists on the server. Provide the correct ShellId or create a new shell and retry the "
+                "operation.")
+
+
+def command_not_found() -> SoapError:
+    """What Windows answers for a CommandId it does not know (Send, Receive, Signal)."""
+    return SoapError(
+        INVALID_SELECTORS, "w:InvalidSelectors", _INVALID_SELECTORS, value="s:Sender",
+        message="The Windows Remote Shell received a request to perform an operation on a command identifier that "
+                "does not exist. Either the command has completed execution or the client specified an invalid "
+                "command identifier.")
+
+
+def file_not_found() -> SoapError:
+    """What Windows answers for a Command whose executable does not exist (WINRS_SKIP_CMD_SHELL)."""
+    return SoapError(FILE_NOT_FOUND, "w:InternalError", "The system cannot find the file specified.")
+
+
+def timed_out() -> SoapError:
+    """A Receive that saw no output at all within its OperationTimeout."""
+    return SoapError(TIMED_OUT, "w:TimedOut", "The WS-Management service cannot complete the operation within "
+                     "the time specified in OperationTimeout.")
 
 
 @dataclass
@@ -118,14 +161,34 @@ def parse_request(data: bytes) -> Request:
     )
 
 
-def _envelope(action: str, relates_to: str, body: str, extra_ns: str = "") -> bytes:
+# The namespaces Windows declares on each kind of response envelope (prefix order kept).
+_ENVELOPE_NS = {
+    "Create": ("a", "p", "rsp", "s", "w", "x"),
+    "Delete": ("a", "p", "s", "w"),
+    "Command": ("a", "p", "rsp", "s", "w", "x"),
+    "Send": ("a", "p", "rsp", "s", "w", "x"),
+    "Signal": ("a", "p", "rsp", "s", "w", "x"),
+    "Receive": ("a", "p", "rsp", "s", "w"),
+}
+_FAULT_NS = (("s", NS["s"]), ("a", NS["a"]), ("x", NS["x"]), ("e", "http://schemas.xmlsoap.org/ws/2004/08/eventing"),
+             ("n", "http://schemas.xmlsoap.org/ws/2004/09/enumeration"), ("w", NS["w"]), ("p", NS["p"]))
+FAULT_ACTION = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"
+
+
+def _guid() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+def _envelope(action: str, relates_to: str, body: str, namespaces: tuple[tuple[str, str], ...]) -> bytes:
+    """One response envelope: Action, MessageID, ActivityId, To, RelatesTo, then ``body``."""
+    declared = "".join(f' xmlns:{prefix}="{uri}"' for prefix, uri in namespaces)
     text = (
         '<?xml version="1.0" ?>\n'
-        f'<s:Envelope xml:lang="en-US" xmlns:a="{NS["a"]}" xmlns:p="{NS["p"]}"'
-        f' xmlns:rsp="{NS["rsp"]}" xmlns:s="{NS["s"]}" xmlns:w="{NS["w"]}"{extra_ns}>'
+        f'<s:Envelope xml:lang="en-US"{declared}>'
         "<s:Header>"
         f"<a:Action>{escape(action)}</a:Action>"
-        f"<a:MessageID>uuid:{str(uuid.uuid4()).upper()}</a:MessageID>"
+        f"<a:MessageID>uuid:{_guid()}</a:MessageID>"
+        f"<p:ActivityId>{_guid()}</p:ActivityId>"
         f"<a:To>{ANONYMOUS}</a:To>"
         f"<a:RelatesTo>{escape(relates_to)}</a:RelatesTo>"
         "</s:Header>"
@@ -135,39 +198,60 @@ def _envelope(action: str, relates_to: str, body: str, extra_ns: str = "") -> by
     return text.encode("utf-8")
 
 
-def create_response(req: Request, endpoint: str, shell_id: str) -> bytes:
+def _response(kind: str, action: str, req: Request, body: str) -> bytes:
+    return _envelope(action, req.message_id, body, tuple((prefix, NS[prefix]) for prefix in _ENVELOPE_NS[kind]))
+
+
+def duration(seconds: float) -> str:
+    """``xs:duration`` the way WinRM writes a timeout (``PT7200.000S``)."""
+    return f"PT{seconds:.3f}S"
+
+
+def create_response(req: Request, endpoint: str, shell_id: str, *, owner: str = "", client_ip: str = "") -> bytes:
+    """The answer to Create: the shell's EPR (``x:ResourceCreated``) and its ``rsp:Shell`` properties."""
+    asked = req.find("rsp:Shell")
+    idle = parse_duration(asked.findtext("rsp:IdleTimeOut", None, NS) if asked is not None else None, 7200.0)
+    inputs = (asked.findtext("rsp:InputStreams", "", NS) if asked is not None else "") or "stdin"
+    outputs = (asked.findtext("rsp:OutputStreams", "", NS) if asked is not None else "") or "stdout stderr"
+    sid = escape(shell_id)
     body = (
         "<s:Body><x:ResourceCreated>"
         f"<a:Address>{escape(endpoint)}</a:Address>"
         "<a:ReferenceParameters>"
         f"<w:ResourceURI>{CMD_RESOURCE}</w:ResourceURI>"
-        f'<w:SelectorSet><w:Selector Name="ShellId">{escape(shell_id)}</w:Selector></w:SelectorSet>'
+        f'<w:SelectorSet><w:Selector Name="ShellId">{sid}</w:Selector></w:SelectorSet>'
         "</a:ReferenceParameters>"
-        "</x:ResourceCreated></s:Body>"
+        "</x:ResourceCreated>"
+        f'<rsp:Shell xmlns:rsp="{NS["rsp"]}">'
+        f"<rsp:ShellId>{sid}</rsp:ShellId>"
+        f"<rsp:ResourceUri>{CMD_RESOURCE}</rsp:ResourceUri>"
+        f"<rsp:Owner>{escape(owner)}</rsp:Owner>"
+        f"<rsp:ClientIP>{escape(client_ip)}</rsp:ClientIP>"
+        f"<rsp:IdleTimeOut>{duration(idle)}</rsp:IdleTimeOut>"
+        f"<rsp:InputStreams>{escape(' '.join(inputs.split()))}</rsp:InputStreams>"
+        f"<rsp:OutputStreams>{escape(' '.join(outputs.split()))}</rsp:OutputStreams>"
+        "<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime>"
+        "<rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity>"
+        "</rsp:Shell></s:Body>"
     )
-    return _envelope(
-        "http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse", req.message_id, body,
-        f' xmlns:x="{NS["x"]}"',
-    )
+    return _response("Create", "http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse", req, body)
 
 
 def delete_response(req: Request) -> bytes:
-    return _envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse", req.message_id, "<s:Body/>")
+    return _response("Delete", "http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse", req, "<s:Body/>")
 
 
 def command_response(req: Request, command_id: str) -> bytes:
     body = f"<s:Body><rsp:CommandResponse><rsp:CommandId>{escape(command_id)}</rsp:CommandId></rsp:CommandResponse></s:Body>"
-    return _envelope(f"{SHELL_URI}/CommandResponse", req.message_id, body, f' xmlns:x="{NS["x"]}"')
+    return _response("Command", f"{SHELL_URI}/CommandResponse", req, body)
 
 
 def send_response(req: Request) -> bytes:
-    return _envelope(f"{SHELL_URI}/SendResponse", req.message_id, "<s:Body><rsp:SendResponse/></s:Body>",
-                     f' xmlns:x="{NS["x"]}"')
+    return _response("Send", f"{SHELL_URI}/SendResponse", req, "<s:Body><rsp:SendResponse/></s:Body>")
 
 
 def signal_response(req: Request) -> bytes:
-    return _envelope(f"{SHELL_URI}/SignalResponse", req.message_id, "<s:Body><rsp:SignalResponse/></s:Body>",
-                     f' xmlns:x="{NS["x"]}"')
+    return _response("Signal", f"{SHELL_URI}/SignalResponse", req, "<s:Body><rsp:SignalResponse/></s:Body>")
 
 
 def receive_response(
@@ -195,16 +279,25 @@ def receive_response(
     else:
         parts.append(f'<rsp:CommandState CommandId={cid} State="{SHELL_URI}/CommandState/Running"/>')
     body = "<s:Body><rsp:ReceiveResponse>" + "".join(parts) + "</rsp:ReceiveResponse></s:Body>"
-    return _envelope(f"{SHELL_URI}/ReceiveResponse", req.message_id, body)
+    return _response("Receive", f"{SHELL_URI}/ReceiveResponse", req, body)
 
 
-def fault(relates_to: str, code: int, subcode: str, reason: str, machine: str) -> bytes:
+def fault(relates_to: str, code: int, subcode: str, reason: str, machine: str, *,
+          message: str | None = None, value: str = "s:Receiver") -> bytes:
+    """A WS-Man fault as Windows writes it; ``message`` (the WSManFault detail) defaults to ``reason``.
+
+    Windows ends both texts with one space; it is added here when missing.
+    """
+    def spaced(text: str) -> str:
+        return text if text.endswith(" ") else text + " "
+
     body = (
         "<s:Body><s:Fault>"
-        f"<s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>{escape(subcode)}</s:Value></s:Subcode></s:Code>"
-        f'<s:Reason><s:Text xml:lang="en-US">{escape(reason)} </s:Text></s:Reason>'
+        f"<s:Code><s:Value>{escape(value)}</s:Value>"
+        f"<s:Subcode><s:Value>{escape(subcode)}</s:Value></s:Subcode></s:Code>"
+        f'<s:Reason><s:Text xml:lang="en-US">{escape(spaced(reason))}</s:Text></s:Reason>'
         f'<s:Detail><f:WSManFault xmlns:f="{NS["f"]}" Code="{int(code)}" Machine={quoteattr(machine)}>'
-        f"<f:Message>{escape(reason)} </f:Message></f:WSManFault></s:Detail>"
-        "</s:Fault></s:Body>"
+        f"<f:Message>{escape(spaced(message if message is not None else reason))}</f:Message></f:WSManFault>"
+        "</s:Detail></s:Fault></s:Body>"
     )
-    return _envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", relates_to or "uuid:", body)
+    return _envelope(FAULT_ACTION, relates_to or "uuid:", body, _FAULT_NS)
