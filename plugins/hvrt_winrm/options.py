@@ -21,6 +21,7 @@ from hvrt.config.model import Host
 from hvrt.config.schema import Block, Field, Requires, read_block
 
 AUTH_METHODS = ("ntlm", "kerberos", "credssp", "certificate", "basic")
+POWERSHELL_VERSIONS = ("2.0", "3.0", "4.0", "5.1")
 
 WINRM = Block("host", "winrm", doc="how the winrm transport reaches the host", fields=(
     Field("scheme", choices=("https", "http"), default="https", doc="https (port 5986) or http (port 5985)"),
@@ -41,6 +42,9 @@ WINRM = Block("host", "winrm", doc="how the winrm transport reaches the host", f
     Field("backoff", "number", default=0.5, minimum=0, maximum=60, doc="seconds before the first retry, doubling"),
     Field("reboot_timeout", "number", rule="timeout", default=900.0, doc="seconds a reboot may take"),
     Field("default_timeout", "number", rule="timeout", default=600.0, doc="default seconds of a remote command"),
+    Field("powershell", choices=POWERSHELL_VERSIONS,
+          doc="the Windows PowerShell the node runs when it is not the one its OS includes: 5.1 "
+              "(WMF 5.1 installed); the pre-flight checks it (docs/winrm.md, 'Which Windows')"),
 ), requires=(
     Requires("auth", "certificate", ("cert_pem", "cert_key_pem"),
              "certificate auth needs cert_pem and cert_key_pem"),
@@ -63,6 +67,7 @@ class WinRMOptions:
     backoff: float = 0.5
     reboot_timeout: float = 900.0
     default_timeout: float = 600.0
+    powershell: str | None = None
 
     @property
     def effective_port(self) -> int:

@@ -1,6 +1,7 @@
 """Hook implementations of the ``winrm`` plugin (entry point ``winrm = hvrt_winrm.plugin``).
 
-Opens WinRM transports, runs the pre-flight checks of Hyper-V nodes (for ``hvrt
+Refuses, when the config loads, nodes whose Windows cannot run hvrt's module
+(:mod:`hvrt_winrm.support`). Opens WinRM transports, runs the pre-flight checks of Hyper-V nodes (for ``hvrt
 preflight``, the start of a run and each ``provision`` stage, through
 ``hvrt_preflight_host``), configures nodes whose configurator is ``winrm``,
 collects their evidence and, at teardown, uninstalls the compute MSI again when the
@@ -20,6 +21,7 @@ from hvrt_winrm.collector import collect_node
 from hvrt_winrm.configurator import configure_node
 from hvrt_winrm.preflight import check_node
 from hvrt_winrm.settings import hvrt_config_schema  # noqa: F401 - the plugin declares its blocks
+from hvrt_winrm.support import hvrt_configure  # noqa: F401 - refuses nodes the module cannot run on
 from hvrt_winrm.transport import WinRMTransport
 
 UNINSTALL_TIMEOUT = 900.0

@@ -8,6 +8,14 @@ version, Hyper-V role and the vmms service, the node's clock against the runner'
 (at most 300 s apart, or Kerberos, live migration and token checks break), free disk
 on C: and WinRM's ``MaxEnvelopeSizekb``. Each failed check carries its fix. When the
 node cannot be reached or logged on to, the remaining checks are reported as not run.
+
+The PowerShell check is version-aware: the node must run at least PowerShell 3.0 (the
+module's floor) and at least what its ``os`` label includes or its ``winrm:
+powershell:`` option declares (WMF 5.1), as ``$PSVersionTable.PSVersion`` reports it;
+the Hyper-V check needs the Hyper-V module listed. A node whose OS the plugin refuses
+(:mod:`hvrt_winrm.support`: 2008 R2, Nano Server) is never sent the module, and a node
+whose PowerShell cannot run the host loop at all (2.0: no ``ConvertFrom-Json``) is
+reported as such rather than as a logon failure.
 """
 from __future__ import annotations
 
@@ -18,6 +26,7 @@ from typing import Any
 from hvrt.config.model import Host
 from hvrt.errors import HvrtError
 from hvrt_winrm.options import WinRMOptions
+from hvrt_winrm.support import PREREQUISITE, SUPPORT, expected_powershell, node_problems
 
 OS_BUILDS = {"2008r2": "7601", "2012": "9200", "2012r2": "9600", "2016": "14393", "2019": "17763",
              "2022": "20348", "2025": "26100"}
@@ -29,6 +38,7 @@ MIN_ENVELOPE_KB = 150
 SUGGESTED_ENVELOPE_KB = 8192
 MIN_POWERSHELL = (3, 0)
 """hvrt's PowerShell module uses the CIM cmdlets and ConvertTo-Json (PowerShell 3.0)."""
+WMF_FIX = "install Windows Management Framework 5.1 (PowerShell 5.1) on the node"
 CHECKS = ("reachable", "auth", "os", "powershell", "hyperv", "clock_skew", "free_disk", "max_envelope")
 
 ENVELOPE_FIX = (f"set MaxEnvelopeSizekb to {SUGGESTED_ENVELOPE_KB}: "
@@ -67,11 +77,7 @@ def evaluate(node: Host, info: dict[str, Any], settings: dict[str, Any]) -> list
                               f"{os_info.get('caption', '?')} build {found}; label os={node.os} expects {build}", fix))
     else:
         checks.append(_record(node, "os", True, f"{os_info.get('caption', '?')} build {found} (label not checked)"))
-    ps = str(info.get("powershell") or "?")
-    wanted = ".".join(map(str, MIN_POWERSHELL))
-    checks.append(_record(node, "powershell", _version(ps) >= MIN_POWERSHELL,
-                          f"PowerShell {ps} (need {wanted} or later)",
-                          "install Windows Management Framework 5.1 (PowerShell 5.1) on the node"))
+    checks.append(powershell_check(node, str(info.get("powershell") or "?")))
     hyperv_ok = bool(info.get("hyperv")) and info.get("vmms") == "Running"
     checks.append(_record(node, "hyperv", hyperv_ok,
                           f"Hyper-V module {'present' if info.get('hyperv') else 'missing'}, "
@@ -88,6 +94,27 @@ def evaluate(node: Host, info: dict[str, Any], settings: dict[str, Any]) -> list
     checks.append(_record(node, "max_envelope", envelope >= MIN_ENVELOPE_KB,
                           f"MaxEnvelopeSizekb={envelope} (need {MIN_ENVELOPE_KB} or more)", ENVELOPE_FIX))
     return checks
+
+
+def powershell_check(node: Host, found: str) -> dict[str, Any]:
+    """PowerShell ``found`` against the module's floor and what the node should run."""
+    expected = expected_powershell(node)
+    floor = max(MIN_POWERSHELL, _version(expected) if expected else MIN_POWERSHELL)
+    if _version(found) >= floor:
+        return _record(node, "powershell", True, f"PowerShell {found} (need {'.'.join(map(str, floor))} or later)")
+    title = SUPPORT[node.os].title if node.os in SUPPORT else "this node"
+    if _version(found) < MIN_POWERSHELL:
+        detail = f"PowerShell 3.0 or later is required on {title}: PowerShell {found} found"
+    elif expected == "5.1" and node.os in SUPPORT and SUPPORT[node.os].included != "5.1":
+        detail = f"WMF 5.1 is required on {title} (winrm.powershell: 5.1): PowerShell {found} found"
+    else:
+        detail = f"PowerShell {expected} is required on {title}: PowerShell {found} found"
+    return _record(node, "powershell", False, detail, WMF_FIX)
+
+
+def _host_loop_missing(message: str) -> bool:
+    """The node's PowerShell has no JSON cmdlets (2.0): the host loop itself cannot run."""
+    return "is not recognized" in message and ("ConvertFrom-Json" in message or "ConvertTo-Json" in message)
 
 
 def _not_run(node: Host, after: str) -> list[dict[str, Any]]:
@@ -120,11 +147,22 @@ def check_node(transport: Any, node: Host, settings: dict[str, Any], timeout: fl
                f"or correct lab.nodes.{node.name}.address / winrm.port")
         return [_record(node, "reachable", False, f"{node.address}:{port}: {reason}", fix), *_not_run(node, "reachable")]
     checks = [_record(node, "reachable", True, f"{options.scheme} {node.address}:{port} open")]
+    refused = node_problems(node)
+    if refused:  # the module was never meant for this OS: do not send it
+        return [*checks, _record(node, "auth", None, "not checked: the node's OS is refused"),
+                _record(node, "os", False, f"{refused[0][1]} (lab.nodes.{node.name}.{refused[0][0]})",
+                        f"use a node with {PREREQUISITE}"), *_not_run(node, "os")]
     try:
         info = transport.invoke("Get-HvrtPreflight", {"runner_time": time.time()},
                                 timeout=max(1.0, deadline - time.monotonic()))
     except HvrtError as exc:
         message = str(getattr(exc, "message", exc))
+        if _host_loop_missing(message):
+            checks.append(_record(node, "auth", True, f"{node.user} ({options.auth}); hvrt's host loop did not start"))
+            checks.append(_record(node, "os", None, "not checked: hvrt's host loop did not start"))
+            checks.append(_record(node, "powershell", False, "PowerShell 3.0 or later is required: the node's "
+                                  f"PowerShell has no JSON cmdlets ({message.splitlines()[0][:160]})", WMF_FIX))
+            return checks + _not_run(node, "powershell")
         checks.append(_record(node, "auth", False, message, _auth_fix(node, message)))
         return checks + _not_run(node, "auth")
     checks.append(_record(node, "auth", True, f"{node.user} ({options.auth}), hvrt's module loaded"))
