@@ -9,6 +9,7 @@ outcomes on ``ctx.result``.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -26,6 +27,22 @@ from hvrt.results.store import ResultsStore
 
 DESTROY_POLICIES = ("always", "passing", "never")
 """``hvrt run --destroy``: when teardown removes what the scenario set up (docs/architecture.md)."""
+
+
+
+class StageCancelled(InfrastructureError):
+    """The stage was told to stop: the other stage of its concurrent step failed."""
+
+
+class StopSignal(threading.Event):
+    """An event that says why it was set (``stop(reason)``)."""
+
+    reason: str = ""
+
+    def stop(self, reason: str) -> None:
+        self.reason = reason
+        self.set()
+
 
 if TYPE_CHECKING:
     import pluggy
@@ -169,6 +186,9 @@ class ScenarioContext:
     fixture entry such as ``setUpClass (pkg.Class)`` stands for every test of its class."""
     state: dict[str, Any] = field(default_factory=dict)
     """Per-plugin scratch space for this scenario, keyed by plugin name."""
+    stop: StopSignal | None = None
+    """Set when the stage this context runs must stop early (only in a stage of a
+    concurrent step, see :meth:`for_stage`): the other stage failed or timed out."""
     _transports: dict[str, Transport] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -190,7 +210,14 @@ class ScenarioContext:
 
     @property
     def cancelled(self) -> bool:
-        return self.run.cancel.is_set() or bool(self.state.get("_cancelled"))
+        return (self.run.cancel.is_set() or bool(self.state.get("_cancelled"))
+                or (self.stop is not None and self.stop.is_set()))
+
+    def for_stage(self, stage: str, deadline: float) -> ScenarioContext:
+        """This context as one stage of a concurrent step sees it: its own ``stage``,
+        deadline and :attr:`stop` event; the result, state, transports and lock are
+        shared with this one. The engine copies ``deployment`` back afterwards."""
+        return dataclasses.replace(self, stage=stage, stage_deadline=deadline, stop=StopSignal())
 
     def destroys(self, stage: str) -> bool:
         """Whether teardown removes what ``stage`` (``configure``, ``deploy``) set up.
@@ -243,7 +270,10 @@ class ScenarioContext:
         """The open transport to a lab host; opened once per scenario through the
         ``hvrt_open_transport`` hook and closed at teardown."""
         name = host if isinstance(host, str) else host.name
-        with self._lock:
+        with self._lock:  # checked under the lock close_transports takes: no transport outlives a stop
+            if self.stop is not None and self.stop.is_set():
+                raise StageCancelled(f"stage {self.stage} was cancelled: {self.stop.reason}", host=name,
+                                     step=self.stage)
             if name not in self._transports:
                 host_obj = self.config.hosts.get(name) if isinstance(host, str) else host
                 if host_obj is None:
@@ -258,7 +288,8 @@ class ScenarioContext:
 
     def close_transports(self) -> None:
         with self._lock:
-            transports, self._transports = list(self._transports.values()), {}
+            transports = list(self._transports.values())
+            self._transports.clear()  # in place: the views of :meth:`for_stage` share it
         for transport in transports:
             try:
                 transport.close()

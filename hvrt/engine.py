@@ -1,8 +1,11 @@
 """Run scenarios through the stages of :data:`hvrt.stages.STAGES`.
 
-The engine owns the order and the rules: a failed stage skips the rest but for
-collect, report and teardown (which always run); each stage has a timeout; the
-journal gets a durable line at every stage boundary; the run's
+The engine owns the order and the rules: it walks the steps of
+:data:`hvrt.stages.STEPS` (one stage, or stages that run side by side: configure
+while deploy, where the first to fail cancels the other, see :mod:`hvrt.stagecall`);
+a failed stage skips the rest but for collect, report and teardown (which always
+run); each stage has a timeout; the journal gets a durable line at every stage
+boundary (a stage of a concurrent step names the others in ``together``); the run's
 :class:`~hvrt.results.store.ResultsStore` writes ``results.json`` of a scenario once
 it ended. Scenarios run in parallel through the
 :class:`hvrt.scheduler.Scheduler`, which leases their hosts; each scenario also
@@ -19,7 +22,7 @@ from dataclasses import asdict
 from typing import Any
 
 from hvrt.config.model import Scenario
-from hvrt.context import RunContext, ScenarioContext
+from hvrt.context import RunContext, ScenarioContext, StageCancelled
 from hvrt.errors import HvrtError, InfrastructureError, TestRunError
 from hvrt.leases.run import RunLeases
 from hvrt.leases.service import LeaseBackendError, LeaseWaitCancelled
@@ -28,7 +31,8 @@ from hvrt.results import ScenarioResult, ScenarioStatus, TestStatus
 from hvrt.results.journal import Journal
 from hvrt.results.layout import HVRT_LOG
 from hvrt.scheduler import Lease, LeasePool, Scheduler, can_ever_run
-from hvrt.stages import ALWAYS_RUN, DEFAULT_TIMEOUTS, STAGES, runs_stage
+from hvrt.stagecall import Abandoned, TimedOut, call_with_timeout, run_together
+from hvrt.stages import ALWAYS_RUN, DEFAULT_TIMEOUTS, STEPS, runs_stage
 
 ProgressCallback = Callable[[str, str, str], None]
 """``callback(scenario, event, detail)``: event is "start", "stage", "end"."""
@@ -162,18 +166,25 @@ class Engine:
         failure: BaseException | None = None
         selected = self.run.options.stages
         try:
-            for stage in STAGES:
-                if (failure is not None or self.run.cancel.is_set()) and stage not in ALWAYS_RUN:
-                    result.stage(stage).status = "skipped"
-                    continue
-                if not runs_stage(selected, stage):
-                    result.stage(stage).status = "skipped"
-                    self.journal.record("stage_skipped", scenario=scenario.name, stage=stage, reason="not selected")
-                    continue
-                if stage == "report":
+            for step in STEPS:
+                todo = []
+                for stage in step:
+                    if (failure is not None or self.run.cancel.is_set()) and stage not in ALWAYS_RUN:
+                        result.stage(stage).status = "skipped"
+                    elif not runs_stage(selected, stage):
+                        result.stage(stage).status = "skipped"
+                        self.journal.record("stage_skipped", scenario=scenario.name, stage=stage, reason="not selected")
+                    else:
+                        todo.append(stage)
+                if "report" in todo:
                     result.status = _status(result, failure, self.run.cancel.is_set())
-                error = self._run_stage(ctx, stage)
-                if error is not None and failure is None and stage not in ALWAYS_RUN:
+                if len(todo) == 1:
+                    error = self._run_stage(ctx, todo[0])
+                elif todo:
+                    error = self._run_together(ctx, todo)
+                else:
+                    continue
+                if error is not None and failure is None and not set(todo) & ALWAYS_RUN:
                     failure = error
         finally:
             result.ended = time.time()
@@ -187,32 +198,68 @@ class Engine:
             self._finish(scenario, result)
         return result
 
-    def _run_stage(self, ctx: ScenarioContext, stage: str) -> BaseException | None:
+    def _run_stage(self, ctx: ScenarioContext, stage: str, together: Sequence[str] = ()) -> BaseException | None:
+        """Run and record one stage; ``together``: the other stages of its concurrent
+        step (``ctx`` is then this stage's view, with its own stop signal)."""
         record = ctx.result.stage(stage)
+        if ctx.stop is not None and ctx.stop.is_set():  # the other stage failed before this one began
+            record.status, record.error = "cancelled", f"cancelled: {ctx.stop.reason}"
+            self.journal.record("stage_skipped", scenario=ctx.name, stage=stage, reason=record.error)
+            return StageCancelled(f"stage {stage} was cancelled: {ctx.stop.reason}", step=stage)
         timeout = self.stage_timeout(ctx.scenario, stage)
         ctx.stage = stage
         ctx.stage_deadline = time.monotonic() + timeout
         record.status, record.started = "running", time.time()
-        self.journal.record("stage_start", scenario=ctx.name, stage=stage)
-        self.progress(ctx.name, "stage", stage)
+        extra = {"together": list(together)} if together else {}
+        self.journal.record("stage_start", scenario=ctx.name, stage=stage, **extra)
+        if not together:
+            self.progress(ctx.name, "stage", stage)
         ctx.log.info("stage %s started (timeout %ss)", stage, timeout)
-        error = _call_with_timeout(lambda: self.run.pm.hook.hvrt_stage(ctx=ctx, stage=stage), timeout)
-        if isinstance(error, _TimedOut):
-            ctx.state["_cancelled"] = True
+        error = call_with_timeout(lambda: self.run.pm.hook.hvrt_stage(ctx=ctx, stage=stage), timeout, ctx.stop)
+        stopped = ctx.stop is not None and ctx.stop.is_set()
+        if isinstance(error, TimedOut):
+            if ctx.stop is not None:
+                ctx.stop.stop(f"{stage} timed out")
+            else:
+                ctx.state["_cancelled"] = True
             ctx.close_transports()
-            error = StageTimeout(f"stage {stage} exceeded its {timeout:.0f}s timeout", step=stage)
+            error, stopped = StageTimeout(f"stage {stage} exceeded its {timeout:.0f}s timeout", step=stage), False
+        elif isinstance(error, Abandoned):
+            error = StageCancelled(f"stage {stage} did not stop in time", step=stage)
         record.ended = time.time()
         if error is None:
             record.status = "ok"
             ctx.log.info("stage %s ok (%.1fs)", stage, record.duration)
+        elif stopped and ctx.stop is not None:
+            record.status = "cancelled"
+            record.error = f"cancelled: {ctx.stop.reason}"
+            ctx.log.warning("stage %s cancelled (%s): %s", stage, ctx.stop.reason, _describe(error))
         else:
             record.status = "failed"
             record.error = _describe(error)
             ctx.log.error("stage %s failed: %s", stage, record.error)
             if getattr(error, "detail", ""):
                 ctx.log.error("%s", error.detail)  # type: ignore[attr-defined]
-        self.journal.record("stage_end", scenario=ctx.name, stage=stage, status=record.status, error=record.error)
+        self.journal.record("stage_end", scenario=ctx.name, stage=stage, status=record.status, error=record.error,
+                            **extra)
         return error
+
+    def _run_together(self, ctx: ScenarioContext, stages: Sequence[str]) -> BaseException | None:
+        """The stages of one concurrent step side by side; the error of the one that
+        failed first (the others were cancelled because of it), or None."""
+        for stage in stages:  # records in pipeline order, whoever starts first
+            ctx.result.stage(stage)
+        ctx.stage = "+".join(stages)
+        self.progress(ctx.name, "stage", ctx.stage)
+
+        def ended(_stage: str, running: list[str]) -> None:
+            if running:
+                self.progress(ctx.name, "stage", "+".join(running))
+
+        errors, first = run_together(
+            ctx, stages, lambda s: time.monotonic() + self.stage_timeout(ctx.scenario, s),
+            lambda view, s: self._run_stage(view, s, [o for o in stages if o != s]), ended)
+        return errors[first] if first is not None else None
 
     def stage_timeout(self, scenario: Scenario, stage: str) -> float:
         for source in (scenario.profile.timeouts, self.run.config.timeouts):
@@ -239,29 +286,6 @@ class Engine:
         handler.addFilter(RedactingFilter(self.run.redactor))
         log.addHandler(handler)
         return log, handler
-
-
-class _TimedOut:
-    pass
-
-
-def _call_with_timeout(fn: Callable[[], Any], timeout: float) -> BaseException | _TimedOut | None:
-    """Run ``fn`` in a worker thread; the error it raised, a timeout marker, or None."""
-    outcome: list[BaseException | None] = []
-
-    def target() -> None:
-        try:
-            fn()
-            outcome.append(None)
-        except BaseException as exc:  # reported, never swallowed
-            outcome.append(exc)
-
-    worker = threading.Thread(target=target, daemon=True, name=threading.current_thread().name + "-stage")
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        return _TimedOut()
-    return outcome[0] if outcome else None
 
 
 def _describe(error: BaseException) -> str:

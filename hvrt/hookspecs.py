@@ -1,8 +1,9 @@
 """Every hook of hvrt, grouped by the stage of the pipeline that calls it.
 
 The pipeline of one scenario is
-``plan -> provision -> configure -> deploy -> test -> collect -> report -> teardown``
-(:data:`hvrt.stages.STAGES`). Implement a hook with ``@hvrt.hookimpl`` in a module
+``plan -> provision -> (configure | deploy) -> start -> test -> collect -> report ->
+teardown`` (:data:`hvrt.stages.STAGES`; configure and deploy run side by side,
+:data:`hvrt.stages.CONCURRENT`). Implement a hook with ``@hvrt.hookimpl`` in a module
 that the ``hvrt`` entry-point group names; implementations of hooks that are not
 listed here are rejected when the plugin manager is built.
 
@@ -182,7 +183,10 @@ def hvrt_configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | No
     :param node: one leased compute node (nodes are configured in parallel).
     The node's configurator (``node.configurator``: winrm, salt, puppet, ...) acts:
     uninstall the old installer, install the MSI, apply INI overrides, vSwitch, live
-    migration, services. Raise :class:`hvrt.errors.ConfigurationFailed` naming the
+    migration. It runs side by side with ``deploy``: the controller may not be up
+    yet, so leave starting the services that talk to it to :func:`hvrt_start_node`
+    (a configurator that restarts them here still works). Stop early when
+    ``ctx.cancelled`` (the deploy failed). Raise :class:`hvrt.errors.ConfigurationFailed` naming the
     failed step.
     :return: a record of what was done (``{"configurator", "product_version", ...}``),
         or ``None`` when ``node.configurator`` is not this plugin's.
@@ -197,10 +201,46 @@ def hvrt_configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | No
 def hvrt_deploy(ctx: ScenarioContext) -> Deployment | None:
     """Called in the ``deploy`` stage to bring up the cloud on ``ctx.controller``.
 
-    :param ctx: the scenario context; configured nodes are in ``ctx.nodes``.
+    :param ctx: the scenario context; the leased nodes are in ``ctx.nodes``, being
+        configured at the same time (``configure`` runs side by side), so checks that
+        need the nodes in service belong in :func:`hvrt_check_deployment`. Stop early
+        when ``ctx.cancelled`` (a node's configuration failed).
     :return: the :class:`hvrt.context.Deployment` the test runner uses, or ``None`` when
         this plugin is not the selected deployer (``settings: deploy: {deployer: ...}``).
     Stops at the first non-None result; the engine stores it in ``ctx.deployment``.
+    """
+
+
+# ------------------------------------------------------------------------- start
+
+
+@hookspec(firstresult=True)
+def hvrt_start_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | None:
+    """Called in the ``start`` stage, once configure and deploy both ended, once per
+    leased compute node (in parallel), before :func:`hvrt_check_deployment`.
+
+    :param ctx: the scenario context; ``ctx.deployment`` is the deployed cloud.
+    :param node: one leased compute node, configured by ``node.configurator``.
+    The node's configurator (re)starts the services that join the node to the cloud
+    and checks they run; raise :class:`hvrt.errors.ConfigurationFailed` naming the node.
+    :return: a record (``{"services": {name: state}}``), or ``None`` when the node is
+        not this plugin's or it has nothing to start (it did so in configure).
+    Stops at the first non-None result; no result at all is not an error.
+    """
+
+
+@hookspec(firstresult=True)
+def hvrt_check_deployment(ctx: ScenarioContext, deployment: Deployment) -> dict[str, Any] | None:
+    """Called in the ``start`` stage after every node's :func:`hvrt_start_node`, to check
+    that the cloud and its compute nodes are in service before the tests start.
+
+    :param ctx: the scenario context.
+    :param deployment: what the deployer returned (or the recorded one a
+        ``--reuse-deployment`` run tests).
+    Raise :class:`hvrt.errors.InfrastructureError` when the cloud is not healthy.
+    :return: the health record (saved in ``facts["start"]["health"]``), or ``None``
+        when this plugin is not the deployer or it checked health in ``deploy``.
+    Stops at the first non-None result; no result at all is not an error.
     """
 
 

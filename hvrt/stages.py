@@ -1,9 +1,13 @@
 """The stage order of a scenario, as data, and the core plugin that runs each stage.
 
-The engine walks :data:`STAGES`; for each it calls ``hvrt_stage`` (so wrappers can
-act around it), whose core implementation below calls the stage's own hook and
-applies its rule (first result required, fan-out, ...). :func:`select_stages` turns
-``hvrt run --stages`` / ``--from`` into the stages a run executes.
+The engine walks :data:`STEPS`: the stages of :data:`STAGES` in order, where the
+stages :data:`CONCURRENT` names form one step and run side by side (configure the
+Hyper-V nodes while DevStack deploys, as the legacy tool does; ``start`` then
+restarts the node services and checks the cloud once both are done). For each
+stage it calls ``hvrt_stage`` (so wrappers can act around it), whose core
+implementation below calls the stage's own hook and applies its rule (first result
+required, fan-out, ...). :func:`select_stages` turns ``hvrt run --stages`` /
+``--from`` into the stages a run executes.
 """
 from __future__ import annotations
 
@@ -18,15 +22,19 @@ from hvrt.errors import ConfigurationFailed, InfrastructureError, TestRunError, 
 from hvrt.preflight import PreflightFailed, run_preflight
 
 STAGES: tuple[str, ...] = (
-    "plan", "provision", "configure", "deploy", "test", "collect", "report", "teardown",
+    "plan", "provision", "configure", "deploy", "start", "test", "collect", "report", "teardown",
 )
 """The pipeline of one scenario, in order."""
+
+CONCURRENT: tuple[tuple[str, ...], ...] = (("configure", "deploy"),)
+"""Adjacent stages of :data:`STAGES` that run side by side as one step. A failure
+of one member cancels the others; each keeps its own timeout and journal records."""
 
 ALWAYS_RUN: frozenset[str] = frozenset({"collect", "report", "teardown"})
 """Stages that run even after an earlier stage failed (evidence, reports, cleanup)."""
 
 DEFAULT_TIMEOUTS: dict[str, float] = {
-    "plan": 60, "provision": 600, "configure": 3600, "deploy": 7200,
+    "plan": 60, "provision": 600, "configure": 3600, "deploy": 7200, "start": 1800,
     "test": 14400, "collect": 1800, "report": 600, "teardown": 600,
 }
 """Seconds per stage; override with ``timeouts:`` in the config or a profile."""
@@ -35,9 +43,33 @@ BOOKKEEPING: frozenset[str] = frozenset({"plan"}) | ALWAYS_RUN
 """Stages that run whatever ``--stages`` selects: plan touches no host, and the
 evidence, reports and cleanup are always wanted."""
 
-NEEDS_DEPLOYMENT: frozenset[str] = frozenset({"test"})
+NEEDS_DEPLOYMENT: frozenset[str] = frozenset({"start", "test"})
 """Stages that need a deployed cloud: selected without ``deploy``, the run reuses
 the deployment an earlier run recorded."""
+
+
+def steps(stages: Sequence[str] = STAGES,
+          together: Sequence[Sequence[str]] = CONCURRENT) -> tuple[tuple[str, ...], ...]:
+    """``stages`` as the engine runs them: one tuple per step, the members of a group
+    of ``together`` in one tuple. A group must name adjacent stages, none of which
+    always runs (ValueError otherwise: the table is wrong, not the user)."""
+    group_of: dict[str, tuple[str, ...]] = {}
+    for group in together:
+        members = tuple(group)
+        at = [stages.index(m) for m in members]
+        if at != list(range(at[0], at[0] + len(at))) or set(members) & (ALWAYS_RUN | {"plan"}):
+            raise ValueError(f"concurrent stages {members} must be adjacent and never always-run")
+        group_of.update(dict.fromkeys(members, members))
+    out: list[tuple[str, ...]] = []
+    for stage in stages:
+        step = group_of.get(stage, (stage,))
+        if not out or out[-1] != step:
+            out.append(step)
+    return tuple(out)
+
+
+STEPS: tuple[tuple[str, ...], ...] = steps()
+"""The steps of one scenario: :data:`STAGES` grouped by :data:`CONCURRENT`."""
 
 
 def _known_stage(name: str, option: str) -> str:
@@ -135,6 +167,25 @@ def _test(ctx: ScenarioContext) -> Any:
     return tests
 
 
+def _start(ctx: ScenarioContext) -> Any:
+    """After configure and deploy: each node's configurator starts its services (in
+    parallel), then the deployer checks the cloud. Implemented by no plugin (one that
+    restarts services in configure and checks health in deploy), it does nothing."""
+    if ctx.deployment is None:
+        raise InfrastructureError("nothing was deployed to start", host=ctx.controller.name, step="start")
+    hook = ctx.run.pm.hook
+
+    def one(node: Any) -> Any:
+        return hook.hvrt_start_node(ctx=ctx, node=node)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(ctx.nodes)), thread_name_prefix="start") as pool:
+        started = dict(zip([n.name for n in ctx.nodes], pool.map(one, ctx.nodes), strict=True))
+    record = {"nodes": {name: r for name, r in started.items() if r is not None},
+              "health": hook.hvrt_check_deployment(ctx=ctx, deployment=ctx.deployment)}
+    ctx.result.facts["start"] = record
+    return record
+
+
 def _collect(ctx: ScenarioContext) -> Any:
     return ctx.run.pm.hook.hvrt_collect(ctx=ctx)
 
@@ -158,7 +209,7 @@ def _plan(ctx: ScenarioContext) -> Any:
 
 RUNNERS = {
     "plan": _plan, "provision": _provision, "configure": _configure, "deploy": _deploy,
-    "test": _test, "collect": _collect, "report": _report, "teardown": _teardown,
+    "start": _start, "test": _test, "collect": _collect, "report": _report, "teardown": _teardown,
 }
 
 

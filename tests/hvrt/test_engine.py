@@ -14,7 +14,7 @@ from hvrt.errors import ConfigurationFailed
 from hvrt.plugins import create_plugin_manager
 from hvrt.results import ScenarioStatus, TestCase, TestStatus
 from hvrt.results.journal import Journal, read_journal
-from hvrt.stages import STAGES
+from hvrt.stages import CONCURRENT, STAGES
 
 
 def make_config(timeouts: dict[str, float] | None = None) -> Config:
@@ -79,13 +79,14 @@ class Lab:
         self.note(ctx, "teardown")
 
 
-def run_engine(tmp_path: Path, plugin: object, names=("solo",), *, config=None, jobs=1, fail_fast=False, cancel_after=None):
+def run_engine(tmp_path: Path, plugin: object, names=("solo",), *, config=None, jobs=1, fail_fast=False,
+               cancel_after=None, stages=None, progress=None):
     config = config or make_config()
     pm = create_plugin_manager((), extra=[("lab", plugin)])
-    run = RunContext(config, pm, "run1", tmp_path, RunOptions(jobs=jobs, fail_fast=fail_fast))
+    run = RunContext(config, pm, "run1", tmp_path, RunOptions(jobs=jobs, fail_fast=fail_fast, stages=stages))
     run.redactor.add("s3cret-pw")
     journal = Journal(tmp_path / "journal.jsonl")
-    engine = Engine(run, journal)
+    engine = Engine(run, journal, progress=progress)
     if cancel_after is not None:
         threading.Timer(cancel_after, run.cancel.set).start()
     results = engine.run_all(scenarios(config, *names))
@@ -99,7 +100,10 @@ def test_every_stage_runs_in_order_and_results_are_saved(tmp_path: Path) -> None
     assert result.status is ScenarioStatus.PASSED
     assert [s.stage for s in result.stages] == list(STAGES)
     assert all(s.status == "ok" for s in result.stages)
-    assert [w for _, w in lab.seen] == ["provision", "configure hv1", "deploy", "test", "collect", "report", "teardown"]
+    seen = [w for _, w in lab.seen]
+    assert seen[0] == "provision" and set(seen[1:3]) == {"configure hv1", "deploy"}  # side by side
+    assert seen[3:] == ["test", "collect", "report", "teardown"]
+    assert result.facts["start"] == {"nodes": {}, "health": None}  # no plugin starts anything: a no-op
     saved = json.loads((tmp_path / "solo" / "results.json").read_text())
     assert saved["status"] == "passed" and saved["counts"]["passed"] == 1
     assert saved["product_version"] == "1.2.3"
@@ -107,7 +111,14 @@ def test_every_stage_runs_in_order_and_results_are_saved(tmp_path: Path) -> None
     state = read_journal(tmp_path / "journal.jsonl")
     assert state.finished == {"solo"}
     stage_events = [(e["event"], e.get("stage")) for e in state.events if e["event"].startswith("stage")]
-    assert stage_events == [(kind, st) for st in STAGES for kind in ("stage_start", "stage_end")]
+    pair = stage_events[4:8]  # configure and deploy, interleaved in any order
+    assert sorted(pair) == sorted((kind, st) for st in CONCURRENT[0] for kind in ("stage_start", "stage_end"))
+    assert all(pair.index(("stage_start", st)) < pair.index(("stage_end", st)) for st in CONCURRENT[0])
+    serial = [(kind, st) for st in STAGES if st not in CONCURRENT[0] for kind in ("stage_start", "stage_end")]
+    assert stage_events[:4] + stage_events[8:] == serial
+    together = {e["stage"]: e.get("together") for e in state.events if e["event"] == "stage_end"}
+    assert together["configure"] == ["deploy"] and together["deploy"] == ["configure"]
+    assert together["start"] is None
 
 
 def test_collected_files_and_logs_hold_no_secret(tmp_path: Path) -> None:
@@ -128,7 +139,8 @@ def test_failed_configure_skips_deploy_and_test_but_collects_and_tears_down(tmp_
     assert result.status is ScenarioStatus.ERROR
     assert "MSI install failed" in result.error
     by_stage = {s.stage: s.status for s in result.stages}
-    assert by_stage["deploy"] == by_stage["test"] == "skipped"
+    assert by_stage["deploy"] in ("ok", "cancelled")  # side by side: it may have finished first
+    assert by_stage["start"] == by_stage["test"] == "skipped"
     assert by_stage["collect"] == by_stage["report"] == by_stage["teardown"] == "ok"
     assert ("solo", "teardown") in lab.seen
 
@@ -227,4 +239,114 @@ def test_a_wrapper_on_hvrt_stage_acts_around_every_stage(tmp_path: Path) -> None
     journal = Journal(tmp_path / "journal.jsonl")
     Engine(run, journal).run_all(scenarios(config, "solo"))
     journal.close()
-    assert [s for s, _ in timing.timed] == list(STAGES)
+    assert sorted(s for s, _ in timing.timed) == sorted(STAGES)
+
+
+# --------------------------------------------------------- configure | deploy, start
+
+
+def test_configure_and_deploy_run_side_by_side_and_start_follows_both(tmp_path: Path) -> None:
+    meet = threading.Barrier(3, timeout=10)  # broken (an error) unless both nodes and deploy are at it at once
+
+    class Together(Lab):
+        @hookimpl
+        def hvrt_configure_node(self, ctx, node):
+            meet.wait()
+            return super().hvrt_configure_node(ctx, node)
+
+        @hookimpl
+        def hvrt_deploy(self, ctx):
+            meet.wait()
+            return super().hvrt_deploy(ctx)
+
+        @hookimpl
+        def hvrt_start_node(self, ctx, node):
+            self.note(ctx, f"start {node.name}")
+            return {"services": {"nova-compute": "Running"}}
+
+        @hookimpl
+        def hvrt_check_deployment(self, ctx, deployment):
+            self.note(ctx, f"check {deployment.auth_url}")
+            return {"nodes_up": [n.name for n in ctx.nodes]}
+
+    lab = Together()
+    shown: list[str] = []
+    result = run_engine(tmp_path, lab, ("pair",), progress=lambda _s, e, d: shown.append(d) if e == "stage" else None)["pair"]
+    assert result.status is ScenarioStatus.PASSED, result.error
+    seen = [w for _, w in lab.seen]
+    first_start = min(i for i, w in enumerate(seen) if w.startswith("start "))
+    assert {"deploy", *(f"configure {n}" for n in result.nodes)} == set(seen[1:first_start])
+    assert sorted(seen[first_start:first_start + 2]) == [f"start {n}" for n in sorted(result.nodes)]
+    assert seen[first_start + 2] == "check http://127.0.0.1:5000/v3"
+    assert result.facts["start"]["nodes"] == {n: {"services": {"nova-compute": "Running"}} for n in result.nodes}
+    assert result.facts["start"]["health"] == {"nodes_up": result.nodes}
+    assert [s.stage for s in result.stages] == list(STAGES)
+    assert "configure+deploy" in shown and shown.index("configure+deploy") < shown.index("start")
+
+
+class DeployWaitsForever(Lab):
+    """deploy blocks in a remote call (30 s); configure fails once that call runs."""
+
+    def __init__(self, marker: Path) -> None:
+        super().__init__()
+        self.marker = marker
+
+    @hookimpl
+    def hvrt_configure_node(self, ctx, node):
+        for _ in range(200):  # until deploy's command is running (at most 10 s)
+            if self.marker.exists():
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        raise ConfigurationFailed("MSI install failed", host=node.name, step="install")
+
+    @hookimpl
+    def hvrt_deploy(self, ctx):
+        ctx.transport(ctx.controller).run(["sh", "-c", 'touch "$0" && sleep 30', str(self.marker)], timeout=60)
+        self.note(ctx, "deploy finished")
+        return super().hvrt_deploy(ctx)
+
+
+def test_a_failed_configure_cancels_the_deploy_and_the_scenario_still_tears_down(tmp_path: Path) -> None:
+    lab = DeployWaitsForever(tmp_path / "deploying")
+    result = run_engine(tmp_path, lab)["solo"]
+    assert result.status is ScenarioStatus.ERROR
+    assert "MSI install failed" in result.error  # the cause, not the cancellation it caused
+    by_stage = {s.stage: s for s in result.stages}
+    assert by_stage["configure"].status == "failed"
+    assert by_stage["deploy"].status == "cancelled" and by_stage["deploy"].error == "cancelled: configure failed"
+    assert by_stage["start"].status == by_stage["test"].status == "skipped"
+    assert by_stage["collect"].status == by_stage["teardown"].status == "ok"  # transports open again
+    assert ("solo", "deploy finished") not in lab.seen
+    ends = {e["stage"]: e["status"] for e in read_journal(tmp_path / "journal.jsonl").events if e["event"] == "stage_end"}
+    assert ends["configure"] == "failed" and ends["deploy"] == "cancelled" and "start" not in ends
+
+
+def test_a_deploy_past_its_timeout_cancels_the_configure(tmp_path: Path) -> None:
+    class SlowDeploy(Lab):
+        @hookimpl
+        def hvrt_configure_node(self, ctx, node):
+            ctx.transport(ctx.controller).run(["sleep", "30"], timeout=60)
+            self.note(ctx, "configure finished")
+
+        @hookimpl
+        def hvrt_deploy(self, ctx):
+            threading.Event().wait(5)  # ignores everything: only the timeout ends it
+
+    lab = SlowDeploy()
+    result = run_engine(tmp_path, lab, config=make_config({"deploy": 0.5}))["solo"]
+    by_stage = {s.stage: s for s in result.stages}
+    assert by_stage["deploy"].status == "failed" and "timeout" in by_stage["deploy"].error
+    assert by_stage["configure"].status == "cancelled" and by_stage["configure"].error == "cancelled: deploy failed"
+    assert "timeout" in result.error and ("solo", "configure finished") not in lab.seen
+    assert ("solo", "teardown") in lab.seen
+
+
+def test_selecting_one_stage_of_the_pair_runs_it_alone(tmp_path: Path) -> None:
+    lab = Lab()
+    result = run_engine(tmp_path, lab, stages=("configure",))["solo"]
+    by_stage = {s.stage: s.status for s in result.stages}
+    assert by_stage["configure"] == "ok" and by_stage["deploy"] == by_stage["start"] == "skipped"
+    assert "deploy" not in [w for _, w in lab.seen]
+    events = [e for e in read_journal(tmp_path / "journal.jsonl").events if e.get("stage") == "configure"]
+    assert [e["event"] for e in events] == ["stage_start", "stage_end"] and "together" not in events[0]
