@@ -4,7 +4,7 @@ The DevStack deployer clones DevStack on the controller at a branch or tag; in t
 sandbox and in tests it clones this repository instead. It is a real git
 repository with the shape of DevStack's: ``master``, ``stable/<release>`` branches
 and ``<series>-eol`` tags whose ``stable/<series>`` branch no longer exists. Every
-ref carries the stand-in's ``stack.sh``, ``unstack.sh`` and ``functions`` (from
+ref carries the stand-in's ``stack.sh``, ``unstack.sh``, ``functions`` and ``nova-manage`` (from
 ``hvrt/sandbox/data/devstack/``, see ``stack.sh`` for what it does and does not
 do), an ``hvrt-release`` file naming the ref so a test can tell which one was
 checked out, and ``hvrt-sandbox.env`` telling the scripts where hvrt's sources,
@@ -65,9 +65,9 @@ def sandbox_env(python: str | None = None, hvrt_src: str | None = None, tempest:
 
 
 def _write_tree(work: Path, ref_name: str, env_text: str) -> None:
-    for name in ("stack.sh", "unstack.sh", "functions"):
+    for name in ("stack.sh", "unstack.sh", "functions", "nova-manage"):
         shutil.copy2(DATA / name, work / name)
-        (work / name).chmod(0o755 if name.endswith(".sh") else 0o644)
+        (work / name).chmod(0o644 if name == "functions" else 0o755)
     (work / "hvrt-sandbox.env").write_text(env_text)
     (work / "hvrt-release").write_text(ref_name + "\n")
     (work / ".gitignore").write_text("local.conf\nlocal.sh\n.localrc.auto\n")

@@ -26,6 +26,8 @@ ENABLED_SERVICES = (
 DISABLED_SERVICES = ("n-cpu", "n-net", "n-novnc", "horizon", "swift", "s-proxy")
 PINNED_PROJECTS = ("keystone", "nova", "neutron", "glance", "cinder", "placement", "requirements")
 """Projects pinned to the DevStack tag when an end-of-life tag is deployed."""
+HYPERV_PLUGIN = "hvrt-networking-hyperv"
+"""DevStack plugin name of the networking-hyperv installer (:mod:`.hyperv_plugin`)."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SAFE = re.compile(r"^[A-Za-z0-9_.,:/@%+=-]*$")
 
@@ -61,9 +63,18 @@ class StackInputs:
     checkout_is_tag: bool = False
     extra_vars: dict[str, str] = field(default_factory=dict)
     post_config: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
+    physical_interface: str | None = None
+    """The controller's NIC for tenant traffic; DevStack adds it to ``OVS_PHYSICAL_BRIDGE``."""
+    hyperv_plugin: str | None = None
+    """URL of the DevStack plugin that installs networking-hyperv (:mod:`.hyperv_plugin`)."""
+    networking_hyperv: str = "networking-hyperv"
+    """What that plugin hands to pip."""
 
 
-def network_vars(profile: Profile, host_ip: str) -> dict[str, object]:
+def network_vars(profile: Profile, host_ip: str, physical_interface: str | None = None) -> dict[str, object]:
+    """Neutron's part of ``localrc``. ``physical_interface`` becomes ``PUBLIC_INTERFACE``:
+    with ``q-l3`` enabled DevStack then adds that NIC to ``OVS_PHYSICAL_BRIDGE`` (moving
+    its addresses), which the VLAN and flat networks need to leave the controller."""
     net = profile.network
     bridge = "br-eth1"
     common: dict[str, object] = {
@@ -74,10 +85,13 @@ def network_vars(profile: Profile, host_ip: str) -> dict[str, object]:
         "OVS_PHYSICAL_BRIDGE": bridge,
         "OVS_BRIDGE_MAPPINGS": f"{net.physical_network}:{bridge}",
     }
+    if physical_interface:
+        common["PUBLIC_INTERFACE"] = physical_interface
+    vlans: dict[str, object] = {"ENABLE_TENANT_VLANS": True, "TENANT_VLAN_RANGE": net.vlan_range,
+                                "ML2_VLAN_RANGES": f"{net.physical_network}:{net.vlan_range}"}
     if net.type in ("vlan", "ovs-vlan"):
         return {**common, "Q_ML2_TENANT_NETWORK_TYPE": "vlan", "ENABLE_TENANT_VLANS": True,
-                "ENABLE_TENANT_TUNNELS": False, "TENANT_VLAN_RANGE": net.vlan_range,
-                "ML2_VLAN_RANGES": f"{net.physical_network}:{net.vlan_range}", "OVS_ENABLE_TUNNELING": False}
+                "ENABLE_TENANT_TUNNELS": False, **vlans, "OVS_ENABLE_TUNNELING": False}
     if net.type == "flat":
         return {**common, "Q_ML2_TENANT_NETWORK_TYPE": "flat", "ENABLE_TENANT_VLANS": False,
                 "ENABLE_TENANT_TUNNELS": False, "Q_ML2_PLUGIN_FLAT_TYPE_OPTIONS":
@@ -85,7 +99,8 @@ def network_vars(profile: Profile, host_ip: str) -> dict[str, object]:
     if net.type == "ovs-vxlan":
         return {**common, "Q_ML2_PLUGIN_MECHANISM_DRIVERS": "openvswitch",
                 "Q_ML2_PLUGIN_TYPE_DRIVERS": "flat,vlan,vxlan", "Q_ML2_TENANT_NETWORK_TYPE": "vxlan",
-                "ENABLE_TENANT_VLANS": False, "ENABLE_TENANT_TUNNELS": True, "OVS_ENABLE_TUNNELING": True,
+                # VLAN provider networks on the physical network stay available, as before
+                **vlans, "ENABLE_TENANT_TUNNELS": True, "OVS_ENABLE_TUNNELING": True,
                 "Q_ML2_PLUGIN_VXLAN_TYPE_OPTIONS": "vni_ranges=1001:2000",
                 "TUNNEL_ENDPOINT_IP": net.tunnel_endpoint or host_ip}
     raise ConfigError(f"network type {net.type!r} is not supported by the DevStack deployer",
@@ -119,13 +134,15 @@ def localrc_vars(profile: Profile, release: Release, inputs: StackInputs) -> dic
         "SERVICE_TOKEN": inputs.password,
         "DOWNLOAD_DEFAULT_IMAGES": False,
         "IMAGE_URLS": images,
-        **network_vars(profile, inputs.host_ip),
+        **network_vars(profile, inputs.host_ip, inputs.physical_interface),
         "CINDER_VOLUME_CLEAR": "none",
         "CINDER_SECURE_DELETE": False,
         "VOLUME_BACKING_FILE_SIZE": "50000M",
         "LIVE_MIGRATION_AVAILABLE": profile.live_migration,
         "USE_BLOCK_MIGRATION_FOR_LIVE_MIGRATION": profile.live_migration,
     }
+    if uses_hyperv_driver(values) and inputs.hyperv_plugin:
+        values["HVRT_NETWORKING_HYPERV"] = inputs.networking_hyperv
     if inputs.heat_image_path:
         values["HEAT_CFN_IMAGE_URL"] = f"file://{inputs.heat_image_path}"
     if inputs.checkout_is_tag:
@@ -144,6 +161,11 @@ def localrc_vars(profile: Profile, release: Release, inputs: StackInputs) -> dic
     return values
 
 
+def uses_hyperv_driver(values: dict[str, object]) -> bool:
+    """Whether Neutron loads the ``hyperv`` ML2 mechanism driver (from networking-hyperv)."""
+    return "hyperv" in str(values.get("Q_ML2_PLUGIN_MECHANISM_DRIVERS", "")).split(",")
+
+
 def post_config(profile: Profile, inputs: StackInputs) -> dict[str, dict[str, dict[str, object]]]:
     sections: dict[str, dict[str, dict[str, object]]] = {
         "$NOVA_CONF": {"DEFAULT": {"allow_resize_to_same_host": same_host_resize(profile)}},
@@ -157,11 +179,14 @@ def post_config(profile: Profile, inputs: StackInputs) -> dict[str, dict[str, di
 
 def render_local_conf(profile: Profile, release: Release, inputs: StackInputs) -> str:
     lines = [f"# local.conf of scenario {profile.name}, generated by hvrt", "[[local|localrc]]"]
-    for name, value in localrc_vars(profile, release, inputs).items():
+    values = localrc_vars(profile, release, inputs)
+    for name, value in values.items():
         lines.append(f"{name}={shell_value(value)}")
     lines.append("")
     lines += [f"enable_service {s}" for s in ENABLED_SERVICES]
     lines += [f"disable_service {s}" for s in DISABLED_SERVICES]
+    if uses_hyperv_driver(values) and inputs.hyperv_plugin:
+        lines.append(f"enable_plugin {HYPERV_PLUGIN} {shell_value(inputs.hyperv_plugin)} master")
     for conf, sections in post_config(profile, inputs).items():
         lines += ["", f"[[post-config|{conf}]]"]
         for section, values in sections.items():

@@ -5,8 +5,11 @@ Active when ``settings: deploy: {deployer: devstack}`` (the default). Its pre-fl
 stage) checks each controller: reachable, SSH host key, login, sudo, git, free disk.
 In the ``deploy`` stage it checks DevStack out on the controller at the release's branch or
 tag (:mod:`.repo`), renders ``local.conf`` and ``local.sh`` (:mod:`.localconf`),
-caches the images and runs ``unstack.sh`` + ``stack.sh`` (:mod:`.stack`), then waits
-until every Hyper-V node of the scenario is in service (:mod:`.health`). The
+writes the networking-hyperv DevStack plugin when the scenario loads the ``hyperv``
+mechanism driver (:mod:`.hyperv_plugin`), caches the images and runs ``unstack.sh`` +
+``stack.sh`` (:mod:`.stack`), then waits until every Hyper-V node of the scenario and
+the controller's own agents are in service and maps the computes into Nova's cell
+(:mod:`.postdeploy`, :mod:`.health`). The
 collector (:mod:`.collector`) fetches DevStack's logs and the service configs. At
 teardown it runs ``unstack.sh`` in the checkout when the run's ``--destroy`` policy
 says so, so the controller's services are stopped (its output in
@@ -14,7 +17,6 @@ says so, so the controller's services are stopped (its output in
 """
 from __future__ import annotations
 
-import json
 import posixpath
 import socket
 import time
@@ -26,7 +28,7 @@ from hvrt.context import Deployment, RunContext, ScenarioContext
 from hvrt.errors import ConfigError, HvrtError, InfrastructureError
 from hvrt.redact import MASK
 from hvrt.transport.base import Transport
-from hvrt_devstack import collector, health, localconf, repo, stack
+from hvrt_devstack import collector, health, hyperv_plugin, localconf, postdeploy, repo, stack
 from hvrt_devstack.settings import (
     DevstackSettings,
     hvrt_config_schema,  # noqa: F401 - the plugin declares its blocks
@@ -39,17 +41,8 @@ UNSTACK_TIMEOUT = 600.0
 """Seconds ``unstack.sh`` may run at teardown."""
 
 
-def node_hostnames(ctx: ScenarioContext) -> list[str]:
-    """The names the nodes register with in Nova/Neutron (label ``hostname``, else the host name)."""
-    return [node.labels.get("hostname", node.name) for node in ctx.nodes]
-
-
-def check_health(ctx: ScenarioContext, access: health.CloudAccess, timeout: float,
-                 interval: float) -> dict[str, Any]:
-    record = health.wait_healthy(access, node_hostnames(ctx), uses_ovs=ctx.profile.network.uses_ovs,
-                                 timeout=ctx.call_timeout(timeout), interval=interval)
-    ctx.save(f"logs/{ctx.controller.name}/health.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
-    return record
+node_hostnames = postdeploy.node_hostnames
+check_health = postdeploy.check_health
 
 
 def _ssh_port(host: Host) -> int:
@@ -175,7 +168,10 @@ def deploy(ctx: ScenarioContext, settings: DevstackSettings) -> Deployment:
         logdir=settings.logdir, image_paths=paths[:1] if image.url else [],
         heat_image_path=paths[-1] if image.heat_url else None, checkout=checkout.name,
         checkout_is_tag=checkout.is_tag, extra_vars=dict(settings.localrc), post_config=settings.post_config,
+        physical_interface=settings.physical_interface, networking_hyperv=settings.networking_hyperv,
     )
+    if localconf.uses_hyperv_driver(localconf.network_vars(ctx.profile, controller.address)):
+        inputs.hyperv_plugin = hyperv_plugin.install(transport, settings.dest, ctx.call_timeout(120))
     local_conf = localconf.render_local_conf(ctx.profile, release, inputs)
     local_sh = localconf.render_local_sh(ctx.profile)
     upload_timeout = ctx.call_timeout(120)
@@ -204,8 +200,11 @@ def deploy(ctx: ScenarioContext, settings: DevstackSettings) -> Deployment:
         auth_url=auth_url, username=settings.username, password=release.password, project=settings.project,
         compute_url=settings.compute_url or info.get("compute_url"),
         network_url=settings.network_url or info.get("network_url"),
+        controller_agents=postdeploy.controller_agents(local_conf),
     )
-    record = check_health(ctx, access, settings.health_timeout, settings.health_interval)
+    nova_manage = postdeploy.nova_manage_command(settings.dest, settings.nova_manage or info.get("nova_manage") or ())
+    record = postdeploy.health_and_cells(ctx, transport, access, nova_manage=nova_manage,
+                                         timeout=settings.health_timeout, interval=settings.health_interval)
     tempest_conf = str(ctx.state[NAME]["tempest_conf"])
     return Deployment(
         controller=controller.name, auth_url=auth_url or "", username=settings.username,
@@ -252,7 +251,8 @@ def planned_local_conf(config: Config, scenario: Scenario, controller: Host) -> 
         heat_image_path=(posixpath.join(settings.image_cache, stack.image_name(image.heat_url))
                          if image.heat_url else None),
         checkout=config.release.devstack_branch or "(not set)", extra_vars=dict(settings.localrc),
-        post_config=settings.post_config)
+        post_config=settings.post_config, physical_interface=settings.physical_interface,
+        networking_hyperv=settings.networking_hyperv, hyperv_plugin=hyperv_plugin.planned_url(settings.dest))
     return localconf.render_local_conf(scenario.profile, config.release, inputs)
 
 

@@ -50,6 +50,13 @@ FIELDS = (
     Field("tempest_command", "list", item=Field("", rule="path"), single=True,
           doc="the tempest command on the controller (default DEST/tempest/.tox/tempest/bin/tempest)"),
     Field("tempest_conf", rule="path", doc="the deployed tempest.conf (default DEST/tempest/etc/tempest.conf)"),
+    Field("physical_interface", pattern=r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14}", pattern_doc="a network interface name",
+          doc="the controller's NIC for tenant traffic: local.conf's PUBLIC_INTERFACE, which DevStack adds to "
+              "the OVS physical bridge br-eth1 (the legacy lab used eth1)"),
+    Field("networking_hyperv", default="networking-hyperv", pattern=r"[^\s].*", pattern_doc="a pip requirement",
+          doc="what pip installs for the hyperv ML2 mechanism driver (e.g. networking-hyperv==3.0.0)"),
+    Field("nova_manage", "list", item=Field("", rule="path"), single=True,
+          doc="nova-manage on the controller (default the one on PATH, else DEST/data/venv/bin/nova-manage)"),
     Field("config_dirs", "list", item=Field("", rule="path"), doc="service config folders the collector saves"),
     Field("localrc", "mapping", item=Field("", "setting"), key_pattern=SHELL_VARIABLE,
           doc="extra local.conf variables, name -> value"),
@@ -116,6 +123,9 @@ class DevstackSettings:
     tempest_command: list[str] = field(default_factory=list)
     tempest_conf: str = ""
     config_dirs: list[str] = field(default_factory=lambda: list(CONFIG_DIRS))
+    physical_interface: str | None = None
+    networking_hyperv: str = "networking-hyperv"
+    nova_manage: list[str] = field(default_factory=list)
     localrc: dict[str, str] = field(default_factory=dict)
     post_config: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 

@@ -13,6 +13,13 @@
 #   HVRT_SANDBOX_STEP_DELAY=<s>    pause of each step (default 0.1)
 #   HVRT_SANDBOX_NODES=<d1,d2>     state folders of the simulated Hyper-V nodes
 #   HVRT_SANDBOX_KEYSTONE=True     also start a real Keystone
+#   HVRT_SANDBOX_CONTROLLER_DIR=<d> folder whose services.json holds the controller's
+#                                  own service states (neutron-dhcp-agent: Stopped ...)
+#
+# Like DevStack it clones each enable_plugin repository into DEST and runs its
+# devstack/plugin.sh in the "stack install" phase (pip_install only records). It
+# installs a stand-in nova-manage as DEST/bin/nova-manage (see that script), which
+# the deployer runs for "cell_v2 discover_hosts" once the computes are up.
 set -o errexit -o nounset -o pipefail
 
 TOP_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +41,7 @@ HVRT_SANDBOX_FAIL_AT=${HVRT_SANDBOX_FAIL_AT:-}
 HVRT_SANDBOX_STEP_DELAY=${HVRT_SANDBOX_STEP_DELAY:-0.1}
 HVRT_SANDBOX_NODES=${HVRT_SANDBOX_NODES:-}
 HVRT_SANDBOX_KEYSTONE=${HVRT_SANDBOX_KEYSTONE:-False}
+HVRT_SANDBOX_CONTROLLER_DIR=${HVRT_SANDBOX_CONTROLLER_DIR:-}
 DATA_DIR=$DEST/data
 mkdir -p "$DEST" "$LOGDIR" "$DATA_DIR"
 : > "$LOGFILE"
@@ -73,11 +81,33 @@ json.dump(seen, open(sys.argv[2], "w"), indent=2, sort_keys=True)
 for name, value in sorted(seen.items()):
     print(f"repository override {name}={value}")
 PY
+while IFS='|' read -r plugin_name plugin_url plugin_branch; do
+    [[ -z "$plugin_name" ]] && continue
+    rm -rf "${DEST:?}/$plugin_name"
+    if ! git clone -q --branch "$plugin_branch" "$plugin_url" "$DEST/$plugin_name" 2>> "$LOGFILE"; then
+        say "ERROR: could not clone plugin $plugin_name from $plugin_url ($plugin_branch)"; exit 1
+    fi
+    say "plugin $plugin_name from $plugin_url ($plugin_branch)"
+done <<< "$DEVSTACK_PLUGINS"
 
 step install "installing packages (simulated)"
+: > "$DATA_DIR/pip-installed"
 for project in keystone nova neutron glance cinder placement tempest; do
     say "  installed $project (simulated)"
 done
+while IFS='|' read -r plugin_name _ _; do
+    [[ -z "$plugin_name" ]] && continue
+    if [[ ! -r "$DEST/$plugin_name/devstack/plugin.sh" ]]; then
+        say "ERROR: plugin $plugin_name has no devstack/plugin.sh"; exit 1
+    fi
+    # shellcheck disable=SC1090
+    source "$DEST/$plugin_name/devstack/plugin.sh" stack install | while IFS= read -r line; do say "  $line"; done
+done <<< "$DEVSTACK_PLUGINS"
+mkdir -p "$DEST/bin"
+cp "$TOP_DIR/nova-manage" "$DEST/bin/nova-manage"
+chmod 755 "$DEST/bin/nova-manage"
+: > "$DATA_DIR/nova-manage.calls"
+rm -f "$DATA_DIR/host-mappings"
 
 step config "writing service configuration"
 ETC=$DEST/etc
@@ -124,9 +154,11 @@ else
 fi
 NODE_ARGS=()
 IFS=',' read -r -a NODE_DIRS <<< "$HVRT_SANDBOX_NODES"
+: > "$DATA_DIR/nodes.list"
 for dir in "${NODE_DIRS[@]}"; do
-    [[ -n "$dir" ]] && NODE_ARGS+=(--node "$dir")
+    [[ -n "$dir" ]] && NODE_ARGS+=(--node "$dir") && printf '%s\n' "$dir" >> "$DATA_DIR/nodes.list"
 done
+[[ -n "$HVRT_SANDBOX_CONTROLLER_DIR" ]] && NODE_ARGS+=(--controller-dir "$HVRT_SANDBOX_CONTROLLER_DIR")
 python3 "$HVRT_SRC/hvrt/sandbox/cloudapi.py" down --state-dir "$DATA_DIR/cloudapi"
 setsid python3 "$HVRT_SRC/hvrt/sandbox/cloudapi.py" up --state-dir "$DATA_DIR/cloudapi" \
     --address "$HOST_IP" --controller-host "$(hostname)" "${NODE_ARGS[@]}" \
@@ -177,6 +209,7 @@ json.dump({
     "compute_url": None if auth_url else api["compute_url"],
     "network_url": None if auth_url else api["network_url"],
     "tempest_command": [tempest],
+    "nova_manage": [f"{dest}/bin/nova-manage"],
     "tempest_conf": f"{dest}/tempest/etc/tempest.conf",
     "workdir": f"{dest}/tempest",
     "logdir": logdir,
