@@ -9,7 +9,9 @@ script text. Transient faults (connection reset, HTTP 5xx, lost shell) reset the
 shell and retry with backoff; every call has a deadline and a node that stays
 unreachable becomes :class:`hvrt.errors.TransportError` naming the node and the step.
 
-Nothing the node sends is unbounded: one answer line is at most
+Nothing the node sends is unbounded: one HTTP body is at most
+:attr:`WinRMTransport.max_body` bytes (a session adapter reads it, bounded, before
+pywinrm sees it), one answer line is at most
 :attr:`WinRMTransport.max_response` bytes (an endless line fails the call and resets
 the shell), a command's output is kept within the transport's
 :class:`~hvrt.transport.output.OutputLimits`, and downloads follow
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 from winrm.exceptions import (
     InvalidCredentialsError,
     WinRMError,
@@ -109,6 +112,47 @@ class _Lines:
         return lines
 
 
+class BodyTooLarge(requests.exceptions.RequestException):
+    """The node announced or sent an HTTP body larger than the adapter's limit."""
+
+
+class BoundedAdapter(HTTPAdapter):
+    """An HTTP adapter whose responses refuse a body over ``limit`` bytes.
+
+    Mounted on the pywinrm session, it builds every response, those of the NTLM
+    handshake included (the auth handler resends through the same adapter). A
+    ``Content-Length`` over the limit fails before any of the body is read; otherwise
+    the response's own stream (what requests reads ``content`` from) stops with
+    :class:`BodyTooLarge` once past the limit. The response stays urllib3's, unread,
+    so the NTLM handler still finds the TLS socket for channel binding.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        response = super().build_response(req, resp)
+        limit = self.limit
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise BodyTooLarge(f"an HTTP body of {int(declared)} bytes announced (limit {limit})")
+        unbounded = resp.stream
+
+        def bounded(amt: int = 64 * 1024, decode_content: bool | None = None) -> Any:
+            seen = 0
+            for chunk in unbounded(amt, decode_content=decode_content):
+                seen += len(chunk)
+                if seen > limit:
+                    response.close()
+                    raise BodyTooLarge(f"an HTTP body of more than {limit} bytes")
+                yield chunk
+
+        resp.stream = bounded
+        return response
+
+
 class WinRMTransport(Transport):
     """One node over WinRM (see the module docstring).
 
@@ -118,6 +162,9 @@ class WinRMTransport(Transport):
     """
 
     max_response: int = 32 * 1024 * 1024
+    max_body: int = 4 * 1024 * 1024
+    """Bound of one HTTP response body. A WS-Man envelope stays within the
+    ``MaxEnvelopeSize`` pywinrm asks for (150 KiB); sealing adds a few bytes."""
 
     def __init__(
         self,
@@ -175,6 +222,20 @@ class WinRMTransport(Transport):
             proxy=None,
         )
 
+    def _bounded(self, protocol: Protocol) -> None:
+        """Mount :class:`BoundedAdapter` on pywinrm's session (again after it was closed).
+
+        pywinrm builds its session lazily and anew after ``close_session``; building it
+        here first lets the adapter see every request. Only the empty request that sets
+        up message encryption over HTTP is sent while the session is built, before
+        the mount.
+        """
+        session = protocol.transport.build_session()
+        if not isinstance(session.get_adapter(self.endpoint), BoundedAdapter):
+            adapter = BoundedAdapter(self.max_body)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+
     def _set_wait(self, protocol: Protocol, deadline: float) -> None:
         """Bound the next request by the call's deadline (server wait and HTTP read)."""
         left = deadline - time.monotonic()
@@ -189,6 +250,7 @@ class WinRMTransport(Transport):
             self._protocol = self._make_protocol()
         protocol = self._protocol
         self._set_wait(protocol, deadline)
+        self._bounded(protocol)
         self._shell = protocol.open_shell(noprofile=True)
         self._command = protocol.run_command(
             self._shell, "powershell.exe",
@@ -329,6 +391,10 @@ class WinRMTransport(Transport):
 
     def _classify(self, exc: Exception, step: str) -> str:
         """A short reason for a transient fault; raise at once for permanent ones."""
+        if isinstance(exc, BodyTooLarge):  # the same request would only bring it again
+            self._reset(close_session=True)
+            raise TransportError(f"the node sent too much: {exc}; the session was closed", host=self.host_name,
+                                 step=step) from None
         if isinstance(exc, InvalidCredentialsError):
             raise TransportError(f"credentials of user {self.user!r} were rejected", host=self.host_name,
                                  step=step) from None
