@@ -6,7 +6,9 @@
 # Windows services) are skipped on other systems, so the settings can be applied
 # on any node whose `config_dir` points at a writable folder.
 #
-# hvrt passes every parameter as Hiera data (`hvrt::<parameter>`), never as code.
+# The defaults of the parameters are the module's Hiera data (`data/common.yaml`,
+# and `data/os/windows.yaml` on Windows). hvrt passes every parameter as Hiera data
+# (`hvrt::<parameter>`), never as code.
 #
 # @example Apply with hvrt's generated data
 #   include hvrt
@@ -28,7 +30,7 @@
 # @param package_ensure
 #   `present`, `absent` or a version string.
 # @param manage_package
-#   Whether to manage the MSI at all; by default on Windows only.
+#   Whether to manage the MSI at all; by default on Windows only (`data/os/windows.yaml`).
 # @param vswitch
 #   The Hyper-V virtual switch (`Hvrt::VSwitch`): an existing one must have its
 #   type, a missing one is created only when `create` is true; `undef` leaves
@@ -49,7 +51,7 @@
 # @param services
 #   The Windows services that must be running once configured.
 # @param manage_services
-#   Whether to manage the services; by default on Windows only.
+#   Whether to manage the services; by default on Windows only (`data/os/windows.yaml`).
 # @param secret_pattern
 #   Keys matching this pattern have their values treated as sensitive (no diff in
 #   logs or reports).
@@ -58,26 +60,26 @@
 # @param powershell
 #   The PowerShell executable that runs them.
 class hvrt (
-  Hvrt::IniSettings $ini = {},
-  String[1] $config_dir = 'C:/Program Files/Cloudbase Solutions/OpenStack/Nova/etc',
+  Hvrt::IniSettings $ini,
+  String[1] $config_dir,
+  Array[Pattern[/\A[A-Za-z0-9_.]+\z/]] $installer_features,
+  Hash[Pattern[/\A[A-Za-z0-9_.]+\z/], String] $installer_properties,
+  String[1] $package_name,
+  String[1] $package_ensure,
+  Boolean $manage_package,
+  Boolean $manage_live_migration,
+  Boolean $live_migration,
+  Array[Pattern[/\A[0-9A-Fa-f.:]+\/[0-9]{1,3}\z/]] $migration_networks,
+  Enum['Kerberos', 'CredSSP'] $migration_authentication,
+  Integer[1, 64] $max_migrations,
+  Enum['TCPIP', 'Compression', 'SMB'] $migration_performance,
+  Array[Pattern[/\A[A-Za-z0-9_.-]+\z/]] $services,
+  Boolean $manage_services,
+  String[1] $secret_pattern,
+  String[1] $script_dir,
+  String[1] $powershell,
   Optional[String[1]] $installer_source = undef,
-  Array[Pattern[/\A[A-Za-z0-9_.]+\z/]] $installer_features = [],
-  Hash[Pattern[/\A[A-Za-z0-9_.]+\z/], String] $installer_properties = {},
-  String[1] $package_name = 'OpenStack Hyper-V Nova Compute',
-  String[1] $package_ensure = 'present',
-  Boolean $manage_package = $facts['os']['family'] == 'windows',
   Optional[Hvrt::VSwitch] $vswitch = undef,
-  Boolean $manage_live_migration = true,
-  Boolean $live_migration = false,
-  Array[Pattern[/\A[0-9A-Fa-f.:]+\/[0-9]{1,3}\z/]] $migration_networks = [],
-  Enum['Kerberos', 'CredSSP'] $migration_authentication = 'Kerberos',
-  Integer[1, 64] $max_migrations = 2,
-  Enum['TCPIP', 'Compression', 'SMB'] $migration_performance = 'Compression',
-  Array[Pattern[/\A[A-Za-z0-9_.-]+\z/]] $services = ['nova-compute', 'neutron-hyperv-agent'],
-  Boolean $manage_services = $facts['os']['family'] == 'windows',
-  String[1] $secret_pattern = '(?i:password|passwd|secret|token|credential|private_key)',
-  String[1] $script_dir = 'C:/ProgramData/hvrt',
-  String[1] $powershell = 'C:/Windows/System32/WindowsPowerShell/v1.0/powershell.exe',
 ) {
   class { 'hvrt::settings':
     ini            => $ini,

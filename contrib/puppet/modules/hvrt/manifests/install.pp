@@ -2,6 +2,8 @@
 #
 # Private to `hvrt`: reads the installer parameters of the main class. On other
 # systems, or without `installer_source`, it manages nothing.
+#
+# @api private
 class hvrt::install {
   if $hvrt::manage_package and $facts['os']['family'] == 'windows' and $hvrt::installer_source {
     $features = $hvrt::installer_features.empty ? {

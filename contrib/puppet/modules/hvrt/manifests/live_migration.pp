@@ -4,6 +4,8 @@
 # module's PowerShell script with them as typed arguments. The script checks the
 # current state first, so an unchanged host reports no change. Nothing is managed
 # when `manage_live_migration` is false.
+#
+# @api private
 class hvrt::live_migration {
   if $facts['os']['family'] == 'windows' and $hvrt::manage_live_migration {
     $script = "${hvrt::script_dir}/live_migration.ps1"

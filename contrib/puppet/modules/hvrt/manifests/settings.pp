@@ -1,7 +1,8 @@
 # @summary Writes the scenario's settings into the compute node's INI files.
 #
 # Works on any system: the files are found through `config_dir` (or absolute file
-# names), so the class can be applied on a Linux node as well as on Hyper-V.
+# names), so the class can be applied on a Linux node as well as on Hyper-V. The
+# defaults of the parameters are the module's Hiera data (`data/common.yaml`).
 #
 # @example Two files, one key removed
 #   class { 'hvrt::settings':
@@ -19,9 +20,9 @@
 # @param secret_pattern
 #   Keys matching this pattern get sensitive values (no diff in logs or reports).
 class hvrt::settings (
-  Hvrt::IniSettings $ini = {},
-  String[1] $config_dir = 'C:/Program Files/Cloudbase Solutions/OpenStack/Nova/etc',
-  String[1] $secret_pattern = '(?i:password|passwd|secret|token|credential|private_key)',
+  Hvrt::IniSettings $ini,
+  String[1] $config_dir,
+  String[1] $secret_pattern,
 ) {
   $ini.each |String $file, Hash $sections| {
     $path = $file ? {

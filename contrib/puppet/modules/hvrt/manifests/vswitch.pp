@@ -4,6 +4,8 @@
 # module's script never removes a switch or changes its type, and fails naming both
 # types when the switch has another one. A missing switch is created only when
 # `create` is true.
+#
+# @api private
 class hvrt::vswitch {
   $switch = $hvrt::vswitch
   if $facts['os']['family'] == 'windows' and $switch =~ NotUndef {
