@@ -170,6 +170,9 @@ def deploy(ctx: ScenarioContext, settings: DevstackSettings) -> Deployment:
         checkout_is_tag=checkout.is_tag, extra_vars=dict(settings.localrc), post_config=settings.post_config,
         physical_interface=settings.physical_interface, networking_hyperv=settings.networking_hyperv,
     )
+    if not settings.physical_interface and ctx.profile.network.type in ("vlan", "flat", "ovs-vlan"):
+        ctx.log.warning("settings.devstack.physical_interface is not set: no NIC is added to br-eth1, so %s "
+                        "tenant traffic cannot leave the controller unless the lab added one", ctx.profile.network.type)
     if localconf.uses_hyperv_driver(localconf.network_vars(ctx.profile, controller.address)):
         inputs.hyperv_plugin = hyperv_plugin.install(transport, settings.dest, ctx.call_timeout(120))
     local_conf = localconf.render_local_conf(ctx.profile, release, inputs)

@@ -91,6 +91,19 @@ def test_deploy_vlan_scenario_end_to_end(make_ctx, lab, image: str) -> None:
     assert "ADMIN_PASSWORD=***" in saved_conf and "NOVA_BRANCH=hyperv-fix" in saved_conf
     health = json.loads((ctx.dir / "logs/ctl01/health.json").read_text())
     assert sorted(health["nodes"]) == ["NUCHV12R201", "NUCHV12R202"]
+    # the controller's agents judged are the ones local.conf enables
+    assert health["controller_agents"] == ["neutron-dhcp-agent", "neutron-l3-agent", "neutron-metadata-agent",
+                                           "neutron-openvswitch-agent"]
+    # the hyperv mechanism driver's package came through the plugin DevStack cloned and ran
+    assert "enable_plugin hvrt-networking-hyperv file://" in saved_conf
+    assert "plugin hvrt-networking-hyperv from file://" in log
+    assert (dest / "data" / "pip-installed").read_text().split() == ["networking-hyperv"]
+    # once the computes were up, the stand-in's nova-manage mapped them into the cell
+    calls = [json.loads(line) for line in (dest / "data" / "nova-manage.calls").read_text().splitlines()]
+    assert calls == [["cell_v2", "discover_hosts", "--verbose"]]
+    assert sorted(ctx.result.facts["cells"]["mapped"]) == ["NUCHV12R201", "NUCHV12R202"]
+    assert "Creating host mapping for compute host 'NUCHV12R201'" in (
+        ctx.dir / "logs/ctl01/discover_hosts.log").read_text()
 
 
 def test_collection_redacts_every_secret(make_ctx, lab, image: str) -> None:
@@ -130,6 +143,19 @@ def test_health_check_fails_when_a_node_compute_service_is_stopped(make_ctx, lab
     with pytest.raises(InfrastructureError, match="NUCHV12R202: nova-compute is enabled/down") as info:
         ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
     assert "NUCHV12R201" not in str(info.value)
+
+
+def test_a_dead_controller_agent_fails_the_check_before_any_cell_mapping(make_ctx, lab, image: str) -> None:
+    # the metadata agent is judged only because local.conf enables q-meta
+    controller = lab.node_dir("controller", {"neutron-metadata-agent": "Stopped"})
+    profile = lab.profiles(image)["HyperV2016_VHDX_flat"]
+    ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV1601": UP}, settings={
+        "health_timeout": 1, "health_interval": 0.3, "localrc": {"HVRT_SANDBOX_CONTROLLER_DIR": str(controller)}})
+    with pytest.raises(InfrastructureError, match=r"controller .*: neutron-metadata-agent \(Metadata agent\) "
+                                                  r"is not alive"):
+        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    assert (ctx.state["test_dest"] / "data" / "nova-manage.calls").read_text() == ""
+    assert "cells" not in ctx.result.facts
 
 
 def test_health_check_waits_for_a_late_agent(make_ctx, lab, image: str) -> None:
