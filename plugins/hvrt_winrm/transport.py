@@ -393,6 +393,8 @@ class WinRMTransport(Transport):
         """A short reason for a transient fault; raise at once for permanent ones."""
         if isinstance(exc, BodyTooLarge):  # the same request would only bring it again
             self._reset(close_session=True)
+            if self._protocol is not None:  # also when no shell was open yet
+                self._protocol.transport.close_session()
             raise TransportError(f"the node sent too much: {exc}; the session was closed", host=self.host_name,
                                  step=step) from None
         if isinstance(exc, InvalidCredentialsError):

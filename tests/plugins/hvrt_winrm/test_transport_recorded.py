@@ -60,6 +60,7 @@ class RecordedWindows:
         self.pending = bytearray()
         self.answers: list[bytes] = []
         self.receive_faults: list[tuple[int, str]] = []
+        self.oversized = 0
         self.lock = threading.Lock()
 
     def answer(self, body: bytes) -> tuple[int, str]:
@@ -83,6 +84,9 @@ class RecordedWindows:
                 self._calls()
                 return 200, FIX["run_cmd_send_input_response"]
             if action == "Receive":
+                if self.oversized:
+                    self.oversized -= 1
+                    return 200, receive_envelope(b"x" * (2 * 1024 * 1024))
                 if self.receive_faults:
                     return self.receive_faults.pop(0)
                 data = b"".join(self.answers)
@@ -176,6 +180,19 @@ def test_invalid_selectors_from_windows_reopen_the_shell(windows):
     host.receive_faults = [(500, lost)]
     assert transport.invoke("Get-HvrtBootId")["reboot_count"] == 2
     assert host.actions.count("Create") == 2  # shell forgotten, a new one opened
+
+
+def test_an_oversized_receive_fails_the_call_and_the_next_call_starts_afresh(windows):
+    host, transport = windows
+    transport.max_body = 1024 * 1024
+    assert transport.invoke("Get-HvrtBootId")["reboot_count"] == 2
+    host.oversized = 1
+    with pytest.raises(TransportError) as info:
+        transport.invoke("Get-HvrtBootId")
+    assert "the node sent too much" in str(info.value)
+    assert host.actions.count("Create") == 1
+    assert transport.invoke("Get-HvrtBootId")["boot_time"] == 1.5
+    assert host.actions.count("Create") == 2  # a new session and shell
 
 
 @pytest.mark.parametrize("kind", ["announced", "chunked"])
