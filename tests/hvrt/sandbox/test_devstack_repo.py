@@ -28,8 +28,8 @@ def test_branches_and_eol_tags(origin: Path) -> None:
     assert "refs/heads/stable/newton" not in refs
     assert git("-C", str(origin), "show", "newton-eol:hvrt-release") == "newton-eol"
     assert git("-C", str(origin), "show", "stable/2024.1:hvrt-release") == "stable/2024.1"
-    mode = git("-C", str(origin), "ls-tree", "master", "stack.sh").split()[0]
-    assert mode == "100755"
+    for name in ("stack.sh", "nova-manage"):
+        assert git("-C", str(origin), "ls-tree", "master", name).split()[0] == "100755", name
 
 
 def test_add_commit_moves_a_branch(origin: Path) -> None:
@@ -37,6 +37,26 @@ def test_add_commit_moves_a_branch(origin: Path) -> None:
     after = add_commit(origin, "stable/2023.1", "fix")
     assert after != before and git("-C", str(origin), "rev-parse", "stable/2023.1") == after
     assert git("-C", str(origin), "rev-parse", "--abbrev-ref", "HEAD") == "master"
+
+
+def test_stack_sh_clones_and_runs_enabled_plugins(origin: Path, tmp_path: Path) -> None:
+    plugin = tmp_path / "plugin"
+    (plugin / "devstack").mkdir(parents=True)
+    (plugin / "devstack" / "plugin.sh").write_text(
+        'if [[ "$1 $2" == "stack install" ]]; then pip_install "pkg-a==1.0" pkg-b; fi\n')
+    git("-C", str(plugin), "init", "-q", "-b", "main")
+    git("-C", str(plugin), "add", "-A")
+    git("-C", str(plugin), "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "p")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(origin), str(clone))
+    dest = tmp_path / "stack"
+    done = run_stack(clone, dest, f"enable_plugin my-plugin file://{plugin} main")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (dest / "my-plugin" / "devstack" / "plugin.sh").exists()
+    assert (dest / "data" / "pip-installed").read_text().split() == ["pkg-a==1.0", "pkg-b"]
+    missing = run_stack(clone, dest, f"enable_plugin gone file://{tmp_path}/nowhere main")
+    assert missing.returncode == 1 and "could not clone plugin gone" in missing.stdout
+    subprocess.run(["./unstack.sh"], cwd=clone, check=True, capture_output=True, timeout=60)
 
 
 def test_sandbox_env_is_shell_safe() -> None:
@@ -68,6 +88,15 @@ def test_stack_sh_honours_local_conf_and_fails_on_request(origin: Path, tmp_path
     assert info["compute_url"].startswith("http://127.0.0.1:") and info["auth_url"] is None
     assert "stack.sh completed" in (dest / "logs" / "stack.sh.log").read_text()
     assert "IGNORED_VAR" not in (clone / ".localrc.auto").read_text()
+    # the stand-in nova-manage is installed and records each call
+    assert info["nova_manage"] == [f"{dest}/bin/nova-manage"]
+    mapped = subprocess.run([*info["nova_manage"], "cell_v2", "discover_hosts"], capture_output=True, text=True,
+                            timeout=30)
+    assert mapped.returncode == 0 and "Found 2 cell mappings." in mapped.stdout
+    refused = subprocess.run([*info["nova_manage"], "db", "sync"], capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 2
+    assert [json.loads(line) for line in (dest / "data" / "nova-manage.calls").read_text().splitlines()] == [
+        ["cell_v2", "discover_hosts"], ["db", "sync"]]
     subprocess.run(["./unstack.sh"], cwd=clone, check=True, capture_output=True, timeout=60)
     assert not (dest / ".hvrt-deploy.json").exists()
     failed = run_stack(clone, dest, "HVRT_SANDBOX_FAIL_AT=install")
