@@ -342,7 +342,7 @@ class SimulatedNode:
 
     def _fault(self, relates_to: str, exc: soap.SoapError) -> bytes:
         return soap.fault(relates_to, exc.code, exc.subcode, exc.reason, self.name, message=exc.message,
-                          value=exc.value)
+                          value=exc.value, detail=exc.detail, action=exc.action)
 
     def _shell(self, req: soap.Request) -> Shell:
         with self._lock:
@@ -412,4 +412,6 @@ class SimulatedNode:
             if code.strip().endswith("terminate"):
                 shell.processes.pop(proc.id, None)
             return soap.signal_response(req)
-        raise soap.SoapError(soap.BAD_REQUEST, "w:ActionNotSupported", f"unsupported action {req.action}")
+        raise soap.SoapError(soap.INVALID_ACTION, "a:ActionNotSupported", "The WS-Management service cannot "
+                             "process the request. The WS-Addressing action URI is invalid.", value="s:Sender",
+                             action=soap.ADDRESSING_FAULT)

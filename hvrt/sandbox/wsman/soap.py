@@ -45,6 +45,9 @@ FILE_NOT_FOUND = 2  # ERROR_FILE_NOT_FOUND from CreateProcess, subcode w:Interna
 ACCESS_DENIED = 5
 BAD_REQUEST = 2150858778
 QUOTA_LIMIT = 2150859174
+RESOURCE_NOT_FOUND = 2150858752  # ERROR_WSMAN_RESOURCE_NOT_FOUND, subcode a:DestinationUnreachable
+INVALID_ACTION = 2150858753  # ERROR_WSMAN_INVALID_ACTIONURI, subcode a:ActionNotSupported
+ADDRESSING_FAULT = "http://schemas.xmlsoap.org/ws/2004/08/addressing/fault"
 
 _INVALID_SELECTORS = ("The WS-Management service cannot process the request because the request contained "
                       "invalid selectors for the resource.")
@@ -58,7 +61,8 @@ class SoapError(Exception):
     """
 
     def __init__(self, code: int, subcode: str, reason: str, http_status: int = 500, *,
-                 message: str | None = None, value: str = "s:Receiver") -> None:
+                 message: str | None = None, value: str = "s:Receiver", detail: str | None = None,
+                 action: str | None = None) -> None:
         super().__init__(reason)
         self.code = code
         self.subcode = subcode
@@ -66,6 +70,8 @@ class SoapError(Exception):
         self.http_status = http_status
         self.message = message
         self.value = value
+        self.detail = detail  # a w:FaultDetail URI, when Windows sends one
+        self.action = action  # the fault's a:Action when it is not the WS-Man one
 
 
 def shell_not_found(shell_id: str | None) -> SoapError:
@@ -135,10 +141,14 @@ def parse_request(data: bytes) -> Request:
     action_uri = (header.findtext("a:Action", "", NS) or "").strip()
     action = ACTIONS.get(action_uri)
     if action is None:
-        raise SoapError(BAD_REQUEST, "w:ActionNotSupported", f"action not supported: {action_uri}")
+        raise SoapError(INVALID_ACTION, "a:ActionNotSupported", "The WS-Management service cannot process the "
+                        "request. The WS-Addressing action URI is invalid.", value="s:Sender", action=ADDRESSING_FAULT)
     resource = (header.findtext("w:ResourceURI", "", NS) or "").strip()
     if resource != CMD_RESOURCE:
-        raise SoapError(BAD_REQUEST, "w:DestinationUnreachable", f"unknown resource URI: {resource}")
+        raise SoapError(RESOURCE_NOT_FOUND, "a:DestinationUnreachable", "The WS-Management service cannot process "
+                        "the request. The service cannot find the resource identified by the resource URI and "
+                        "selectors.", value="s:Sender", action=ADDRESSING_FAULT,
+                        detail="http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InvalidResourceURI")
     shell_id = None
     for selector in header.findall("w:SelectorSet/w:Selector", NS):
         if selector.get("Name") == "ShellId":
@@ -283,7 +293,8 @@ def receive_response(
 
 
 def fault(relates_to: str, code: int, subcode: str, reason: str, machine: str, *,
-          message: str | None = None, value: str = "s:Receiver") -> bytes:
+          message: str | None = None, value: str = "s:Receiver", detail: str | None = None,
+          action: str | None = None) -> bytes:
     """A WS-Man fault as Windows writes it; ``message`` (the WSManFault detail) defaults to ``reason``.
 
     Windows ends both texts with one space; it is added here when missing.
@@ -296,8 +307,9 @@ def fault(relates_to: str, code: int, subcode: str, reason: str, machine: str, *
         f"<s:Code><s:Value>{escape(value)}</s:Value>"
         f"<s:Subcode><s:Value>{escape(subcode)}</s:Value></s:Subcode></s:Code>"
         f'<s:Reason><s:Text xml:lang="en-US">{escape(spaced(reason))}</s:Text></s:Reason>'
-        f'<s:Detail><f:WSManFault xmlns:f="{NS["f"]}" Code="{int(code)}" Machine={quoteattr(machine)}>'
+        "<s:Detail>" + (f"<w:FaultDetail>{escape(detail)}</w:FaultDetail>" if detail else "") +
+        f'<f:WSManFault xmlns:f="{NS["f"]}" Code="{int(code)}" Machine={quoteattr(machine)}>'
         f"<f:Message>{escape(spaced(message if message is not None else reason))}</f:Message></f:WSManFault>"
         "</s:Detail></s:Fault></s:Body>"
     )
-    return _envelope(FAULT_ACTION, relates_to or "uuid:", body, _FAULT_NS)
+    return _envelope(action or FAULT_ACTION, relates_to or "uuid:", body, _FAULT_NS)

@@ -181,3 +181,21 @@ def test_pywinrm_reads_our_faults_as_windows_ones(error, code, value, subcode, r
     assert info.value.fault_code == value and info.value.fault_subcode == subcode
     assert reason in info.value.reason
     assert message in ET.fromstring(body).findtext(".//f:Message", "", soap.NS)
+
+
+@pytest.mark.parametrize("edit,code,subcode", [
+    (lambda t: t.replace("windows/shell/cmd</w:ResourceURI>", "windows/shell/nothing</w:ResourceURI>"),
+     soap.RESOURCE_NOT_FOUND, "a:DestinationUnreachable"),
+    (lambda t: t.replace("transfer/Create</a:Action>", "transfer/Frobnicate</a:Action>"),
+     soap.INVALID_ACTION, "a:ActionNotSupported"),
+])
+def test_addressing_faults_like_windows(edit, code, subcode):
+    with pytest.raises(soap.SoapError) as info:
+        soap.parse_request(edit(FIX["open_shell_request"]).encode())
+    error = info.value
+    assert (error.code, error.subcode, error.value) == (code, subcode, "s:Sender")
+    ours = ET.fromstring(soap.fault("uuid:1", error.code, error.subcode, error.reason, "hv1", message=error.message,
+                                    value=error.value, detail=error.detail, action=error.action))
+    assert ours.findtext("s:Header/a:Action", None, soap.NS) == "http://schemas.xmlsoap.org/ws/2004/08/addressing/fault"
+    detail = [c.tag.split("}")[1] for c in ours.find(".//s:Detail", soap.NS)]
+    assert detail == (["FaultDetail", "WSManFault"] if code == soap.RESOURCE_NOT_FOUND else ["WSManFault"])

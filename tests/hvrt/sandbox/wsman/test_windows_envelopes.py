@@ -170,3 +170,20 @@ def test_receive_answers_with_what_was_produced_before_timing_out(https_node, no
     assert error.find(".//f:WSManFault", soap.NS).get("Code") == str(soap.TIMED_OUT)
     r.proto.cleanup_command(shell, cid)
     r.proto.close_shell(shell)
+
+
+def test_an_unknown_resource_uri_faults_like_windows(https_node, node_password):
+    r = Recorder(https_node, node_password)
+    header = r.proto.build_wsman_header("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",
+                                        f"{soap.SHELL_URI}/nothing")
+    import xmltodict
+
+    message = xmltodict.unparse({"env:Envelope": {**header, "env:Body": {"rsp:Shell": {
+        "rsp:InputStreams": "stdin", "rsp:OutputStreams": "stdout stderr"}}}})
+    with pytest.raises(WSManFaultError) as info:
+        r.proto.send_message(message)
+    assert (info.value.wsman_fault_code, info.value.fault_code, info.value.fault_subcode) == (
+        2150858752, "s:Sender", "a:DestinationUnreachable")
+    root = ET.fromstring(r.last)
+    assert root.findtext("s:Header/a:Action", None, soap.NS).endswith("/addressing/fault")
+    assert root.findtext(".//w:FaultDetail", "", soap.NS).endswith("/faultDetail/InvalidResourceURI")
