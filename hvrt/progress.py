@@ -4,7 +4,9 @@ On a terminal: a live block with one line per running scenario (stage and elapse
 time), redrawn every second, and a line per finished scenario above it. Elsewhere
 (CI logs, pipes, ``TERM=dumb``): one plain line per event. ``hvrt run --no-progress``
 (or ``-q``) turns it off. Always on stderr, so ``--json`` output on stdout stays clean.
-Events: ``start``, ``stage``, ``end`` of a scenario, ``wait`` (the scenario waits
+Events: ``start``, ``stage`` (the stage, or the stages of a concurrent step still
+running joined by ``+``: ``configure+deploy``, then ``configure`` once deploy ended),
+``end`` of a scenario, ``wait`` (the scenario waits
 for a host another process holds; the detail says which and who holds it, shown
 until the scenario starts), and ``preflight`` (the run's pre-flight, scenario ``""``:
 its text is printed as it is).
@@ -99,7 +101,7 @@ class Progress:
             out.write(extra + "\n")
         now = time.monotonic()
         lines = [
-            f"  {name:<32} {stage:<10} {_clock(now - stage_t0)} (total {_clock(now - t0)})"
+            f"  {name:<32} {stage:<16} {_clock(now - stage_t0)} (total {_clock(now - t0)})"
             for name, (stage, t0, stage_t0) in sorted(self._running.items())
         ] + [
             f"  {name:<32} {what} ({_clock(now - since)})"

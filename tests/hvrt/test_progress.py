@@ -66,3 +66,18 @@ def test_preflight_text_is_printed_as_it_is() -> None:
     progress = Progress(out, live=False)
     progress("", "preflight", "pre-flight: 3 hosts ok (0.4s)")
     assert out.getvalue() == "pre-flight: 3 hosts ok (0.4s)\n" and progress.done == 0
+
+
+def test_a_concurrent_step_shows_its_running_stages_in_one_column() -> None:
+    out = io.StringIO()
+    progress = Progress(out, live=True, total=1)
+    with progress:
+        progress("a", "start", "")
+        progress("a", "stage", "configure+deploy")
+        progress._redraw()
+        both = out.getvalue().rsplit("\x1b[J", 1)[-1]
+        progress("a", "stage", "configure")  # deploy ended first
+        progress._redraw()
+        left = out.getvalue().rsplit("\x1b[J", 1)[-1]
+    assert "configure+deploy 00:00" in both
+    assert "configure+deploy" not in left and "configure        00:00" in left
