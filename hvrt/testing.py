@@ -18,6 +18,8 @@ Installed with hvrt (entry point ``pytest11``), so a plugin author's tests get:
 * :func:`run_cli` — run the ``hvrt`` command as a user would (a subprocess) and fail
   the test if it printed a traceback; :func:`cli_command` and :func:`cli_env` for
   tests that need the process itself (to signal it).
+* ``redis_server`` and ``etcd_server`` — a real Redis and a real etcd of the test
+  session on loopback ports (:mod:`hvrt.leases.testing`), for host-lease tests.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ import pluggy
 import pytest
 
 from hvrt.context import RunOptions
+from hvrt.leases.testing import etcd_server, redis_server  # noqa: F401 -- fixtures of this plugin
 from hvrt.results import RunSummary
 
 

@@ -13,6 +13,12 @@ members expire with the heartbeat too (Redis: ``membership_timeout``; file drive
 the member file's age against ``?timeout=``, 10 s), so a killed runner's record goes.
 A record is only read while its lock is held; when several claim one host (a
 killed holder's not yet expired) the newest wins.
+
+etcd (``etcd3+http://``, tooz's etcd3gw driver) differs in two ways this module
+evens out: its lock's blocking ``acquire`` does not return False when the wait is
+over but raises, so a wait there is a non-blocking try every ``poll`` seconds; and
+every try grants a lease of the lock TTL that outlives a failed try (and a release),
+so the lease of each such try is revoked at once rather than left to expire.
 """
 from __future__ import annotations
 
@@ -35,6 +41,9 @@ POLL_SECONDS = 0.5
 """How long one attempt on a held lock blocks before the wait checks for Ctrl-C."""
 CONNECT_SECONDS = 5.0
 REDIS_PORT = 6379
+ETCD_PORT = 2379
+POLLED = ("etcd3+http", "etcd3+https")
+"""Drivers whose waits are non-blocking tries (their blocking acquire raises when it gives up)."""
 
 
 class LeaseBackendError(InfrastructureError):
@@ -125,6 +134,8 @@ class LeaseService:
         self.pid = os.getpid() if pid is None else pid
         self.poll = poll
         self.member = f"{self.runner}/{self.pid}/{uuid.uuid4().hex[:8]}"
+        self.scheme = url.split(":", 1)[0].lower()
+        self._polled = self.scheme in POLLED
         self._coord: Any = None
         self._locks: dict[str, Any] = {}
         self._mutex = threading.Lock()
@@ -184,14 +195,15 @@ class LeaseService:
             raise LeaseBackendError(f"cannot create the lease folder {parts.path}: {exc}") from None
 
     def _check_reachable(self) -> None:
-        """A Redis server that refuses connections, said in seconds: tooz's driver would
-        retry for about a minute before giving up."""
+        """A Redis or etcd server that does not answer, said in seconds: tooz's Redis
+        driver would retry for about a minute, its etcd driver wait for its 30 s timeout."""
         from urllib.parse import urlsplit
 
         parts = urlsplit(self.url)
-        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        default = {"redis": REDIS_PORT, "rediss": REDIS_PORT}.get(self.scheme, ETCD_PORT)
+        if (self.scheme not in ("redis", "rediss") and not self._polled) or not parts.hostname:
             return
-        port = parts.port or REDIS_PORT
+        port = parts.port or default
         try:
             with socket.create_connection((parts.hostname, port), timeout=CONNECT_SECONDS):
                 pass
@@ -224,7 +236,8 @@ class LeaseService:
 
         Hosts are taken in the order of their lock names (no deadlock between
         processes that all do so). ``on_wait`` is called when a host turns out to be
-        held elsewhere and again when its holder changes. Raises
+        held elsewhere and again when another holder takes over (a record that only
+        vanishes is not told again). Raises
         :class:`LeaseWaitCancelled` when ``cancel`` is set while waiting (nothing is
         then held) and :class:`LeaseBackendError` when the service fails.
         """
@@ -242,8 +255,8 @@ class LeaseService:
             held = Held(tuple(taken), Holder(self.runner, self.pid, run_id, scenario, time.time()))
         except BaseException:
             for host in reversed(taken):
-                self._leave(host)
                 self._unlock(host)
+                self._leave(host)
             raise
         with self._mutex:
             self._held.append(held)
@@ -251,24 +264,52 @@ class LeaseService:
 
     def _take(self, host: str, cancel: Cancel | None, on_wait: WaitCallback | None) -> None:
         told: object = _UNTOLD
-        blocking = False
+        wait = 0.0
         while True:
             if cancel is not None and cancel.is_set():
                 raise LeaseWaitCancelled(host)
             lock = self._new_lock(host)
-            try:
-                got = lock.acquire(blocking=self.poll if blocking else False)
-            except Exception as exc:
-                raise LeaseBackendError(self._why(exc), host=host) from None
-            if got:
+            if self._try(lock, host, wait):
                 with self._mutex:
                     self._locks[host] = lock
                 return
-            blocking = True
+            wait = self.poll
             holder = self.holder(host)
+            # a record gone while the lock is still held (its holder is releasing, or the
+            # record lapsed) says nothing new: only the first wait is told "no record"
+            if holder is None and told is not _UNTOLD:
+                continue
             if on_wait is not None and told != holder:
                 on_wait(host, holder)
             told = holder
+
+    def _try(self, lock: Any, host: str, wait: float) -> bool:
+        """One attempt on ``lock`` that gives up after about ``wait`` seconds (a polled
+        driver sleeps first: whoever failed is told the holder right after the try)."""
+        try:
+            if not self._polled:
+                return bool(lock.acquire(blocking=wait if wait > 0 else False))
+            time.sleep(wait)
+            if lock.acquire(blocking=False):
+                return True
+        except Exception as exc:
+            raise LeaseBackendError(self._why(exc), host=host) from None
+        self._drop_lease(lock)
+        return False
+
+    def _drop_lease(self, lock: Any) -> None:
+        """Revoke the lease of an etcd lock's last try (a failed try, or a released lock:
+        no key of ours is left on it). Other drivers' locks have none."""
+        if not self._polled:
+            return
+        lease = getattr(lock, "_lease", None)  # where tooz's Etcd3Lock keeps its try's lease
+        revoke = getattr(lease, "revoke", None)
+        if revoke is None:
+            return
+        try:
+            revoke()
+        except Exception as exc:  # noqa: BLE001 -- already expired, or the TTL ends it
+            log.debug("revoking the lease of a lock try: %s", exc)
 
     def release(self, held: Held) -> list[str]:
         """Give the hosts back; returns the hosts whose lease had lapsed meanwhile
@@ -278,9 +319,10 @@ class LeaseService:
                 self._held.remove(held)
         lapsed = []
         for host in reversed(held.hosts):
-            self._leave(host)
+            # the lock first: a process that finds it still held then still finds our record
             if not self._unlock(host):
                 lapsed.append(host)
+            self._leave(host)
         if lapsed:
             log.warning("the lease of %s had lapsed before %s released it", ", ".join(lapsed),
                         held.holder.scenario or "the run")
@@ -296,6 +338,8 @@ class LeaseService:
         except Exception as exc:  # noqa: BLE001 -- the TTL frees it anyway
             log.warning("releasing the lease of %s: %s", host, self._why(exc))
             return False
+        finally:
+            self._drop_lease(lock)
 
     # ------------------------------------------------------------------ holder records
 
@@ -363,5 +407,7 @@ class LeaseService:
                     lock.release()
             except Exception as exc:
                 raise LeaseBackendError(self._why(exc), host=host) from None
+            finally:
+                self._drop_lease(lock)
             out.append(HostState(host, False) if free else HostState(host, True, self.holder(host)))
         return out

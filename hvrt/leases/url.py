@@ -27,6 +27,9 @@ SCHEMES = (
 """The tooz drivers a URL may name; ``rediss`` is Redis over TLS (``redis://...?ssl=true``)."""
 
 _NO_HOST = ("file", "ipc", "kubernetes")
+_ETCD = ("etcd3+http", "etcd3+https")
+_ETCD_SECONDS = ("timeout", "lock_timeout", "membership_timeout")
+"""Options tooz's etcd driver reads as whole seconds (``int()``: ``1.5`` would stop the run)."""
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 _BREAK = re.compile(r"[\x00-\x1f\x7f]")
 LOCK_PREFIX = "hvrt-host-"
@@ -51,6 +54,9 @@ def problem(url: str, *, from_secret: bool = False) -> str | None:
     allowed = ", ".join(f"{s}://" for s in SCHEMES)
     if "://" not in url or not scheme:
         return f"is not a URL; use one of {allowed}"
+    if scheme == "etcd3":
+        return ("etcd3:// is tooz's gRPC etcd driver, whose client (python etcd3) cannot load with "
+                "the protobuf releases hvrt runs with; use etcd3+http://host:2379 (the etcd3gw client)")
     if scheme not in SCHEMES:
         return f"scheme {scheme}:// is not a coordination driver; use one of {allowed}"
     if parts.fragment:
@@ -68,6 +74,10 @@ def problem(url: str, *, from_secret: bool = False) -> str | None:
         return f"a {scheme}:// URL needs a host (redis://host:6379) or a socket path (redis:///run/redis.sock)"
     if scheme not in _NO_HOST and not parts.hostname:
         return f"a {scheme}:// URL needs a host"
+    if scheme in _ETCD:
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if key in _ETCD_SECONDS and not (value.isdigit() and int(value) >= 1):
+                return f"?{key}={value}: the etcd driver takes whole seconds, 1 or more"
     return None
 
 

@@ -8,7 +8,6 @@ import importlib.util
 import io
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +15,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,64 +24,34 @@ from hvrt.errors import ConfigError
 from hvrt.leases import url as urls
 from hvrt.leases.run import waiting_text
 from hvrt.leases.service import Holder, LeaseBackendError, LeaseService, LeaseWaitCancelled
+from hvrt.leases.testing import etcd_leases, free_port, wipe_etcd
 from hvrt.progress import Progress
 from hvrt.testing import cli_command, cli_env
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "data" / "plugins"
-REDIS_TTL = 2
-"""Seconds a lease of a dead runner outlives it in the test Redis (``?timeout=``)."""
+TTL = 2
+"""Seconds a lease of a dead runner outlives it in the test Redis and etcd (``?timeout=``,
+``?lock_timeout=``)."""
 
 
-# ---------------------------------------------------------------------- a real Redis
+# ---------------------------------------------------------------------- real services
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``redis://127.0.0.1:PORT``: a redis-server of this session, on loopback, in its own folder."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (.ci/packages/apt-leases.txt)")
-    import redis
-
-    folder = tmp_path_factory.mktemp("redis")
-    for _attempt in range(3):
-        port = _free_port()
-        proc = subprocess.Popen(
-            [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder), "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
-             "--logfile", str(folder / "redis.log")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if client.ping():
-                    break
-            except redis.RedisError:
-                time.sleep(0.02)
-        if proc.poll() is None:
-            break
-    else:
-        pytest.fail(f"redis-server did not start: {(folder / 'redis.log').read_text()}")
-    try:
-        yield f"redis://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-@pytest.fixture(params=["file", "redis"])
+@pytest.fixture(params=["file", "redis", "etcd"])
 def coordination(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A coordination URL of its own for one test: a fresh folder, or a fresh Redis namespace."""
-    if request.param == "file":
+    """A coordination URL of its own for one test: a fresh folder, a fresh Redis
+    namespace, or the session's etcd emptied (tooz's etcd driver has no namespace)."""
+    return _service_url(request, tmp_path, request.param)
+
+
+def _service_url(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> str:
+    if kind == "file":
         return f"file://{tmp_path}/leases"
-    server = request.getfixturevalue("redis_server")
-    return f"{server}?timeout={REDIS_TTL}&namespace=t-{uuid.uuid4().hex[:10]}"
+    if kind == "redis":
+        server = request.getfixturevalue("redis_server")
+        return f"{server}?timeout={TTL}&namespace=t-{uuid.uuid4().hex[:10]}"
+    server = request.getfixturevalue("etcd_server")
+    wipe_etcd(server)
+    return f"{server}?lock_timeout={TTL}&membership_timeout={TTL}"
 
 
 # ---------------------------------------------------------------------- the URL
@@ -110,7 +78,8 @@ def _load(tmp_path: Path, line: str, environ: dict[str, str] | None = None):
 @pytest.mark.parametrize("url", [
     "file:///var/lib/hvrt/leases", "redis://127.0.0.1:6379", "redis://lab-redis.example:6379?timeout=10",
     "redis:///run/redis/redis.sock", "rediss://redis.example:6380", "etcd3+http://etcd.example:2379",
-    "etcd3+https://etcd.example:2379", "zookeeper://zk1.example:2181", "memcached://mc.example:11211",
+    "etcd3+https://etcd.example:2379", "etcd3+http://etcd.example:2379?lock_timeout=30&membership_timeout=30",
+    "zookeeper://zk1.example:2181", "memcached://mc.example:11211",
 ])
 def test_every_tooz_driver_url_loads(tmp_path: Path, url: str) -> None:
     assert _load(tmp_path, f"coordination: {url!r}").coordination == url
@@ -122,6 +91,8 @@ def test_every_tooz_driver_url_loads(tmp_path: Path, url: str) -> None:
     ("redis://", "a redis:// URL needs a host"),
     ("redis://:pw@127.0.0.1:6379", "holds a password; write the whole URL as ${env:NAME}"),
     ("redis://h:99999", "is not a URL"),
+    ("etcd3://etcd.example:2379", "etcd3:// is tooz's gRPC etcd driver, whose client (python etcd3) cannot"),
+    ("etcd3+http://etcd.example:2379?lock_timeout=1.5", "?lock_timeout=1.5: the etcd driver takes whole seconds"),
     ("127.0.0.1:6379", "is not a URL; use one of"),
     ("''", "is empty"),
     ("[redis]", "expected a coordination URL, got a list"),
@@ -214,8 +185,10 @@ def test_crossed_orders_never_deadlock_and_never_share_a_host(coordination: str)
     clash: list[str] = []
     guard = threading.Lock()
 
+    rounds = 5 if coordination.startswith("etcd") else 15  # etcd: a dozen HTTP requests a round
+
     def worker(service: LeaseService, hosts: list[str], name: str) -> None:
-        for _ in range(15):
+        for _ in range(rounds):
             held = service.hold(hosts, scenario=name)
             with guard:
                 clash.extend(h for h in hosts if h in using)
@@ -251,6 +224,24 @@ def test_cancel_while_waiting_returns_within_a_poll_holding_nothing(coordination
         a.release(held)
 
 
+def test_etcd_tries_and_releases_leave_no_lease_behind(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    # tooz's etcd lock grants a lease at every try; hvrt revokes those it is done with
+    url = _service_url(request, tmp_path, "etcd")
+    with LeaseService(url, poll=0.05) as a, LeaseService(url, poll=0.05) as b:
+        members = set(etcd_leases(url))  # each coordinator's membership lease
+        assert len(members) == 2
+        held = a.hold(["hv1", "hv2"], scenario="alpha")
+        assert len(set(etcd_leases(url)) - members) == 2  # one per held lock
+        release = threading.Timer(0.5, a.release, args=(held,))
+        release.start()
+        assert [s.held for s in b.states(["hv1", "hv2", "hv3"])] == [True, True, False]
+        second = b.hold(["hv2"], scenario="beta")  # about ten failed tries first
+        release.join(5)
+        assert len(set(etcd_leases(url)) - members) == 1
+        b.release(second)
+        assert set(etcd_leases(url)) == members
+
+
 HOLDER = """\
 import sys, time
 from hvrt.leases.service import LeaseService
@@ -273,7 +264,7 @@ def test_a_sigkilled_holder_lapses_within_the_ttl(coordination: str) -> None:
             t0 = time.monotonic()
             held = service.hold(["hv1"], scenario="next")
             waited = time.monotonic() - t0
-            assert waited < (1.5 if coordination.startswith("file:") else REDIS_TTL + 2.0)
+            assert waited < (1.5 if coordination.startswith("file:") else TTL + 2.0)
             assert held.holder.same_lease(service.holder("hv1"))  # the newest record wins over the dead one's
     finally:
         proc.kill()
@@ -281,12 +272,15 @@ def test_a_sigkilled_holder_lapses_within_the_ttl(coordination: str) -> None:
 
 
 def test_an_unreachable_service_or_a_missing_driver_is_an_infrastructure_error() -> None:
-    closed = f"redis://127.0.0.1:{_free_port()}?timeout=1"
+    closed = f"redis://127.0.0.1:{free_port()}?timeout=1"
     t0 = time.monotonic()
     with pytest.raises(LeaseBackendError, match=r"coordination service redis://127\.0\.0\.1:\d+\?timeout=1: "
                        r"cannot connect to 127\.0\.0\.1:\d+: Connection refused"):
         LeaseService(closed).start()
     assert time.monotonic() - t0 < 5  # not tooz's minute of retries
+    with pytest.raises(LeaseBackendError, match=r"coordination service etcd3\+http://127\.0\.0\.1:\d+: "
+                       r"cannot connect to 127\.0\.0\.1:\d+: Connection refused"):
+        LeaseService(f"etcd3+http://127.0.0.1:{free_port()}").start()
     if importlib.util.find_spec("kazoo") is None:
         with pytest.raises(LeaseBackendError, match=r"the tooz driver zookeeper:// cannot be loaded .*kazoo"):
             LeaseService("zookeeper://127.0.0.1:2181").start()
@@ -395,7 +389,7 @@ def test_fail_fast_also_stops_a_scenario_waiting_for_its_hosts(tmp_path: Path, c
 
 
 def test_an_unreachable_coordination_service_fails_every_scenario_naming_it(tmp_path: Path, testlab) -> None:
-    url = f"redis://127.0.0.1:{_free_port()}"
+    url = f"redis://127.0.0.1:{free_port()}"
     config = _write_lab(tmp_path, url, sleep=0)
     outcome = _execute(config, tmp_path / "results", testlab, None, "alpha", "gamma")
     assert outcome.exit_code == 3
@@ -444,7 +438,8 @@ def _hvrt_run(tmp_path: Path, config: Path, *profiles: str, results: str) -> sub
             str(tmp_path / results)]
     for name in profiles:
         args += ["-p", name]
-    env = cli_env({"PYTHONPATH": str(PLUGIN_DIR), "HVRT_PLUGINS": "hvrt_testlab",
+    path = os.pathsep.join(p for p in (str(PLUGIN_DIR), os.environ.get("PYTHONPATH", "")) if p)
+    env = cli_env({"PYTHONPATH": path, "HVRT_PLUGINS": "hvrt_testlab",
                    "XDG_STATE_HOME": str(tmp_path / "state")})
     return subprocess.Popen([*cli_command(), *args], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -493,10 +488,11 @@ def test_two_runs_never_share_a_host_and_disjoint_scenarios_run_together(tmp_pat
     assert f"host leases: {coordination} (lab.coordination)" in log
 
 
-def test_a_sigkilled_runner_lapses_within_the_ttl_and_the_other_run_goes_on(tmp_path: Path, redis_server: str) -> None:
+def test_a_sigkilled_runner_lapses_within_the_ttl_and_the_other_run_goes_on(
+        request: pytest.FixtureRequest, tmp_path: Path) -> None:
     # Redis: the lease outlives its runner by the TTL. (A file lease goes with the process,
-    # as test_a_sigkilled_holder_lapses_within_the_ttl[file] shows.)
-    coordination = f"{redis_server}?timeout={REDIS_TTL}&namespace=t-{uuid.uuid4().hex[:10]}"
+    # an etcd lease lapses as a Redis one does: test_a_sigkilled_holder_lapses_within_the_ttl.)
+    coordination = _service_url(request, tmp_path, "redis")
     config = _write_lab(tmp_path, coordination, sleep=0.1, hold="{alpha: test}")
     first = _hvrt_run(tmp_path, config, "alpha", results="r1")
     try:
@@ -513,7 +509,7 @@ def test_a_sigkilled_runner_lapses_within_the_ttl_and_the_other_run_goes_on(tmp_
     assert code == 0, (two, err)
     [beta] = two["scenarios"]
     assert beta["status"] == "passed"
-    assert beta["started"] - killed < REDIS_TTL + 3.0  # the TTL, a poll, the scenario's own start
+    assert beta["started"] - killed < TTL + 3.0  # the TTL, a poll, the scenario's own start
     assert "beta: waiting for hv1" in err and "scenario alpha" in err
 
 
