@@ -294,6 +294,14 @@ def _arm_requested_faults(lab: SandboxLab, nodes: dict[str, object]) -> None:
         request.unlink(missing_ok=True)
 
 
+def _os_release(host: Host) -> str:
+    """The simulated node's OS: the host's ``os`` label, ``-wmf51`` when its ``winrm:
+    powershell: 5.1`` says WMF 5.1 is installed (the node then answers PowerShell 5.1)."""
+    release = host.os or "2012r2"
+    declared = (host.options.get("winrm") or {}).get("powershell")
+    return f"{release}-wmf51" if declared is not None and str(declared) == "5.1" else release
+
+
 def serve_nodes(config: Config) -> int:
     """Run every winrm node of ``config`` as a simulated node until SIGTERM."""
     import threading
@@ -312,7 +320,7 @@ def serve_nodes(config: Config) -> int:
                 name, host.address, int(options.get("port") or host.port or 5986), lab.node_dir(name),
                 https=options.get("scheme", "https") == "https",
                 users={host.user or "Administrator": host.password.reveal() if host.password else ""},
-                os_release=host.os or "2012r2", cert_dir=lab.state / "tls",
+                os_release=_os_release(host), cert_dir=lab.state / "tls",
             )
             started.append(node.start())
         lab.nodes_ready.write_text(json.dumps({"endpoints": {n.name: n.endpoint for n in started},

@@ -79,7 +79,7 @@ def preflight(node: Node, params: dict[str, Any]) -> dict[str, Any]:
         "clock_skew": (now - runner_time) if runner_time else 0.0,
         "free_disk_bytes": state["free_disk_bytes"],
         "winrm": state["winrm"],
-        "powershell": "5.1",
+        "powershell": node.model.powershell(),  # $PSVersionTable.PSVersion: the OS's own, or 5.1 with WMF
     }
 
 
@@ -386,6 +386,8 @@ def set_live_migration(node: Node, params: dict[str, Any]) -> dict[str, Any]:
         "max_migrations": int(params.get("max_migrations", 2)),
         "performance": str(params.get("performance", "Compression")),
     }
+    if node.model.state()["os"]["release"] == "2012":  # no performance option before 2012 R2: TCP/IP
+        settings["performance"] = "TCPIP"
     if settings["authentication"] not in ("Kerberos", "CredSSP"):
         raise FunctionError(f"invalid authentication type {settings['authentication']!r}", "InvalidArgument")
     with node.model.lock:  # what Set-VMHost is not given (storage migrations) stays as it was

@@ -3,8 +3,10 @@
 ``state_dir/C`` is the node's ``C:\\`` drive; ``state_dir/services.json`` maps each
 service name to ``"Running"`` or ``"Stopped"`` (other parts of the sandbox read that
 file to see whether the compute services are up); ``state_dir/state.json`` holds the
-rest: OS, installed products, hotfixes, clock offset, free disk, reboot count, virtual
-switches, live migration settings, and the faults armed for the MSI installer;
+rest: OS and its PowerShell (the release's own, or 5.1 when the node is created as
+``<release>-wmf51``) and whether the Hyper-V module is there, installed products,
+hotfixes, clock offset, free disk, reboot count, virtual switches, live migration
+settings, and the faults armed for the MSI installer;
 ``state_dir/processes.jsonl`` records every process the node's functions start
 (``msiexec``), one JSON object a line, so a test can see what ran and in what order;
 ``state_dir/calls.jsonl`` records every hvrt module function called on the node
@@ -34,6 +36,10 @@ OS_RELEASES: dict[str, tuple[str, str]] = {
     "2022": ("Microsoft Windows Server 2022 Datacenter", "10.0.20348"),
     "2025": ("Microsoft Windows Server 2025 Datacenter", "10.0.26100"),
 }
+
+INCLUDED_POWERSHELL = {"2008r2": "2.0", "2012": "3.0", "2012r2": "4.0"}
+"""The Windows PowerShell a release ships when it is not 5.1; ``-wmf51`` releases run 5.1."""
+WMF51 = "-wmf51"
 
 DEFAULT_HOTFIXES = [
     {"HotFixID": "KB2919355", "Description": "Update", "InstalledOn": "2014-04-08"},
@@ -65,12 +71,17 @@ class HostModel:
 
     # ------------------------------------------------------------------ state files
     def _init_state(self, os_release: str) -> None:
-        caption, version = OS_RELEASES.get(os_release, OS_RELEASES["2012r2"])
+        base = os_release.removesuffix(WMF51)
+        if base not in OS_RELEASES:
+            base, os_release = "2012r2", "2012r2"
+        caption, version = OS_RELEASES[base]
+        powershell = "5.1" if os_release.endswith(WMF51) else INCLUDED_POWERSHELL.get(base, "5.1")
         self.save_state({
             "computer_name": self.name,
-            "os": {"release": os_release, "caption": caption, "version": version,
+            "os": {"release": base, "caption": caption, "version": version,
                    "build": version.rsplit(".", 1)[-1]},
-            "hyperv": True,
+            "powershell": powershell,
+            "hyperv": base != "2008r2",  # 2008 R2 has no Hyper-V PowerShell module (WMI v1 only)
             "products": {},
             "hotfixes": list(DEFAULT_HOTFIXES),
             "clock_offset": 0.0,
@@ -159,6 +170,18 @@ class HostModel:
             except FileNotFoundError:
                 return []
         return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def powershell(self) -> str:
+        """``$PSVersionTable.PSVersion`` of the node: its OS's own, or 5.1 with WMF 5.1."""
+        return str(self.state().get("powershell", "5.1"))
+
+    def compat_target(self) -> str:
+        """The node's row of the compat reference (``2012``, ``2012r2-wmf51``, ``2016`` ...);
+        2025 is not in the pinned reference and answers as 2022."""
+        base = str(self.state()["os"]["release"])
+        base = "2022" if base == "2025" else base
+        wmf = self.powershell() == "5.1" and INCLUDED_POWERSHELL.get(base, "5.1") != "5.1"
+        return base + WMF51 if wmf else base
 
     def now(self) -> float:
         """The node's clock: the runner's clock plus the configured offset."""

@@ -26,7 +26,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hvrt.sandbox.wsman import fn_files, fn_hyperv
+from hvrt.sandbox.wsman import fn_files, fn_hyperv, oscheck
 from hvrt.sandbox.wsman.cmdline import split_argv
 from hvrt.sandbox.wsman.fn_files import FunctionError
 from hvrt.sandbox.wsman.host import HostModel
@@ -60,6 +60,14 @@ def not_recognized(term: str) -> str:
             "\r\n    + FullyQualifiedErrorId : CommandNotFoundException\r\n")
 
 
+def not_recognized_record(message: str) -> str:
+    """An error record's text for a refusal message of :mod:`oscheck`."""
+    quoted = re.match(r"The term '([^']+)'", message)
+    if quoted:
+        return not_recognized(quoted.group(1))
+    return message + "\r\n    + CategoryInfo          : InvalidArgument: (:) [], ParameterBindingException\r\n"
+
+
 def clixml_error(text: str) -> bytes:
     def enc(s: str) -> str:
         s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -72,13 +80,19 @@ def clixml_error(text: str) -> bytes:
 
 
 class ModuleState:
-    """Functions the current PowerShell process has loaded from hvrt's module."""
+    """Functions the current PowerShell process has loaded from hvrt's module, and what
+    the node's OS refuses of them (:mod:`oscheck`; no target given: nothing is refused)."""
 
     def __init__(self) -> None:
         self.functions: set[str] = set()
+        self.gate: oscheck.Gate | None = None
 
-    def load_text(self, text: str) -> None:
+    def load_text(self, text: str, target: str | None = None) -> None:
+        gate = oscheck.gate(text, target) if target else None
+        if gate is not None and gate.top_level is not None:
+            raise FunctionError(f"Import-Module : {gate.top_level.message}", gate.top_level.category)
         self.functions = set(_FUNCTION_DEF.findall(text))
+        self.gate = gate
 
 
 def call_function(node: Node, module: ModuleState, proc: Process, name: str, params: dict[str, Any]) -> Any:
@@ -87,6 +101,9 @@ def call_function(node: Node, module: ModuleState, proc: Process, name: str, par
         raise FunctionError(not_recognized(name).split("\r\n")[0], "ObjectNotFound")
     start, ok = time.time(), False
     try:
+        refusal = module.gate.refusal(name) if module.gate is not None else None
+        if refusal is not None:  # PowerShell fails on the first thing the OS lacks
+            raise FunctionError(refusal.message, refusal.category)
         value = _dispatch(node, proc, name, params)
         ok = True
         return value
@@ -152,18 +169,24 @@ def _load_module(node: Node, module: ModuleState, params: dict[str, Any]) -> dic
         path.write_bytes(data)
     if not path.exists() or fn_files.sha256_file(path) != str(params.get("sha256", "")).upper():
         return {"loaded": False}
-    module.load_text(path.read_text(encoding="utf-8-sig"))
+    module.load_text(path.read_text(encoding="utf-8-sig"), node.model.compat_target())
     return {"loaded": True, "functions": sorted(module.functions)}
 
 
-def host_loop(node: Node, proc: Process) -> int:
+def host_loop(node: Node, proc: Process, script: str = "") -> int:
+    """Serve requests; a loop script the node's OS cannot run dies at its first request."""
     module = ModuleState()
+    loop_gate = oscheck.gate(script, node.model.compat_target()) if script else None
+    broken = loop_gate and (loop_gate.top_level or next((r for r in loop_gate.functions.values() if r), None))
     while True:
         line = proc.read_line()
         if line is None:
             return 0
         if not line.strip():
             continue
+        if broken:
+            proc.write("stderr", clixml_error(not_recognized_record(broken.message)))
+            return 1
         armed, nbytes = node.faults.take_flood()
         if armed:
             _flood(proc, nbytes)
@@ -198,7 +221,7 @@ def _unquote(token: str) -> str:
 
 def run_script(node: Node, proc: Process, script: str) -> int:
     if HOST_LOOP_MARKER in script:
-        return host_loop(node, proc)
+        return host_loop(node, proc, script)
     module = ModuleState()
     failed = stop = False
     for raw_line in script.splitlines():
@@ -238,7 +261,7 @@ def _statement(node: Node, proc: Process, module: ModuleState, command: str, arg
         if path is None or not path.is_file():
             raise FunctionError(f"Import-Module : The specified module '{names[0] if names else ''}' was not loaded "
                                 "because no valid module file was found in any module directory.\r\n")
-        module.load_text(path.read_text(encoding="utf-8-sig"))
+        module.load_text(path.read_text(encoding="utf-8-sig"), node.model.compat_target())
     elif name == "invoke-hvrtrequest":
         if "Invoke-HvrtRequest" not in module.functions:
             raise FunctionError(not_recognized(command))

@@ -56,6 +56,9 @@ class Scan:
     path: str
     usages: list[Usage] = field(default_factory=list)
     functions: set[str] = field(default_factory=set)  # lower-cased names the script defines
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # function -> first, last line
+    restrictions: dict[str, Restriction] = field(default_factory=dict)  # function -> where it may run
+    base: Restriction = field(default_factory=Restriction)  # what the whole script says (header, #requires)
     errors: list[str] = field(default_factory=list)  # parse errors (line: text)
 
 
@@ -126,9 +129,12 @@ class _Walker:
             self.scan.errors.append(f"{node.start_point[0] + 1}: {_text(node)[:60]!r}")
         if kind == "function_statement":
             name = next((c for c in node.children if c.type == "function_name"), None)
-            if name is not None:
-                self.scan.functions.add(_text(name).lower())
             restriction = restriction.narrowed(_comment_restriction(self.comments_above(node.start_point[0])))
+            if name is not None:
+                lowered = _text(name).lower()
+                self.scan.functions.add(lowered)
+                self.scan.spans[lowered] = (node.start_point[0] + 1, node.end_point[0] + 1)
+                self.scan.restrictions[lowered] = restriction
         elif kind == "command":
             self.command(node, restriction)
         elif kind == "class_statement":
@@ -206,5 +212,6 @@ def scan_source(source: str, path: str = "<script>", restriction: Restriction | 
     base = walker.file_restriction(tree.root_node)
     if restriction is not None:
         base = base.narrowed(restriction)
+    scan.base = base
     walker.walk(tree.root_node, base)
     return scan

@@ -42,10 +42,21 @@ def sim_nodes(tmp_path_factory: pytest.TempPathFactory, node_password: str) -> I
         yield nodes
 
 
-def host_for(node: SimulatedNode, password: str, name: str | None = None, **options: Any) -> Host:
+@pytest.fixture(scope="session")
+def os_nodes(tmp_path_factory: pytest.TempPathFactory, node_password: str) -> Iterator[dict[str, SimulatedNode]]:
+    """Nodes of the older releases, each as strict as its Windows (``os_release``)."""
+    specs = {"hv-2012": ("127.0.0.31", {"os_release": "2012"}),
+             "hv-2008r2": ("127.0.0.32", {"os_release": "2008r2"}),
+             "hv-2008r2-wmf": ("127.0.0.33", {"os_release": "2008r2-wmf51"})}
+    with simnode.simulated_nodes(tmp_path_factory, node_password, specs) as nodes:
+        yield nodes
+
+
+def host_for(node: SimulatedNode, password: str, name: str | None = None, os: str = "2012r2",
+             **options: Any) -> Host:
     winrm = {"port": node.port, "ca_bundle": node.ca_bundle, "scheme": node.scheme, **options}
     return Host(name=name or node.name, role="node", address=node.address, transport="winrm",
-                user="Administrator", password=Secret(password, "env:HV_PASSWORD"), labels={"os": "2012r2"},
+                user="Administrator", password=Secret(password, "env:HV_PASSWORD"), labels={"os": os},
                 options={"winrm": winrm})
 
 

@@ -41,7 +41,7 @@ def test_preflight_records_every_check_of_a_healthy_node(sim_nodes, make_ctx):
     assert list(checks) == ["reachable", "auth", "os", "powershell", "hyperv", "clock_skew", "free_disk",
                             "max_envelope"]
     assert all(c["ok"] is True and c["host"] == "hv-01" and c["fix"] == "" for c in checks.values())
-    assert "PowerShell 5.1" in checks["powershell"]["detail"]
+    assert "PowerShell 4.0" in checks["powershell"]["detail"]  # 2012 R2 answers its own 4.0
     assert "MaxEnvelopeSizekb=500" in checks["max_envelope"]["detail"]
 
 
