@@ -77,17 +77,20 @@ def expected_powershell(host: Host) -> str | None:
 def node_problems(host: Host) -> list[tuple[str, str]]:
     """``(key under the host, problem)`` for a node the module cannot run on."""
     if host.labels.get("edition", "").lower() == "nano":
-        return [("labels.edition", f"Nano Server is refused: {NANO_REFUSED}")]
+        return [("labels.edition", f"Nano Server is refused: {NANO_REFUSED}. Prerequisite: a Server Core or "
+                                   "Desktop Experience installation with the Hyper-V role")]
     info = SUPPORT.get(host.os or "")
     if info is None:
         return []
     if info.refused:
-        return [("labels.os", f"{info.title} is refused: {info.refused}")]
+        return [("labels.os", f"{info.title} is refused: {info.refused}. Prerequisite: {PREREQUISITE} "
+                              "(PowerShell 3.0 or later)")]
     declared = (host.options.get("winrm") or {}).get("powershell")
     if declared is not None and str(declared) not in info.powershell_choices():
         choices = " or ".join(info.powershell_choices())
         return [("winrm.powershell", f"{info.title} runs PowerShell {choices}, not {declared} "
-                                     f"(it includes {info.included}; WMF 5.1 brings 5.1)")]
+                                     f"(it includes {info.included}; WMF 5.1 brings 5.1). Prerequisite: "
+                                     "declare the PowerShell the node runs")]
     return []
 
 
@@ -107,8 +110,7 @@ def check_config(config: Config) -> list[ConfigError]:
         for key, problem in node_problems(host):
             source = host.source
             errors.append(ConfigError(
-                f"node {host.name}: {problem}; scenario {', '.join(users)} would run on it. "
-                f"Prerequisite: {PREREQUISITE} (PowerShell 3.0 or later); give the scenario such a node",
+                f"node {host.name} (used by scenario {', '.join(users)}): {problem}",
                 file=source.file if source else config.path, line=source.line if source else None,
                 column=source.column if source else None, key=f"lab.nodes.{host.name}.{key}"))
     return errors

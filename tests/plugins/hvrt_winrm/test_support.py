@@ -41,17 +41,16 @@ def plan(tmp_path: Path, *, os: str = "2012", labels: str = "", winrm: str = "{}
 def test_a_2008r2_node_is_refused_at_plan_time_naming_scenario_node_and_prerequisite(tmp_path: Path) -> None:
     proc = plan(tmp_path, os="2008r2", profile="legacy-2008r2")
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert f"{tmp_path / 'hvrt.yaml'}:5:5: lab.nodes.hv1.labels.os: node hv1: Windows Server 2008 R2 is refused" \
-        in proc.stderr
-    assert "no Hyper-V PowerShell module" in proc.stderr and "scenario legacy-2008r2" in proc.stderr
-    assert "Prerequisite: Windows Server 2012 or later" in proc.stderr
+    assert f"{tmp_path / 'hvrt.yaml'}:5:5: lab.nodes.hv1.labels.os: node hv1 (used by scenario legacy-2008r2): " \
+        "Windows Server 2008 R2 is refused: it has no Hyper-V PowerShell module" in proc.stderr
+    assert "Prerequisite: Windows Server 2012 or later with the Hyper-V role" in proc.stderr
 
 
 def test_a_nano_server_node_is_refused_at_plan_time(tmp_path: Path) -> None:
     proc = plan(tmp_path, os="2016", labels="{os: 2016, edition: nano}", profile="nano")
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "lab.nodes.hv1.labels.edition: node hv1: Nano Server is refused" in proc.stderr
-    assert "no msiexec" in proc.stderr and "scenario nano" in proc.stderr
+    assert "lab.nodes.hv1.labels.edition: node hv1 (used by scenario nano): Nano Server is refused" in proc.stderr
+    assert "no msiexec" in proc.stderr and "Prerequisite: a Server Core or Desktop Experience" in proc.stderr
 
 
 def test_stock_2012_plans_and_a_powershell_the_os_cannot_run_is_refused(tmp_path: Path) -> None:
@@ -60,8 +59,8 @@ def test_stock_2012_plans_and_a_powershell_the_os_cannot_run_is_refused(tmp_path
     assert plan(tmp_path, os="2012r2", winrm="{powershell: 5.1}").returncode == 0
     bad = plan(tmp_path, os="2012r2", winrm="{powershell: '3.0'}")
     assert bad.returncode == 2
-    assert "lab.nodes.hv1.winrm.powershell: node hv1: Windows Server 2012 R2 runs PowerShell 4.0 or 5.1, not 3.0" \
-        in bad.stderr
+    assert "lab.nodes.hv1.winrm.powershell: node hv1 (used by scenario old-host): Windows Server 2012 R2 runs " \
+        "PowerShell 4.0 or 5.1, not 3.0" in bad.stderr
 
 
 def test_a_node_no_scenario_picks_is_left_to_the_preflight(tmp_path: Path) -> None:
