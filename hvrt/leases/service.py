@@ -14,11 +14,7 @@ the member file's age against ``?timeout=``, 10 s), so a killed runner's record 
 A record is only read while its lock is held; when several claim one host (a
 killed holder's not yet expired) the newest wins.
 
-etcd (``etcd3+http://``, tooz's etcd3gw driver) differs in two ways this module
-evens out: its lock's blocking ``acquire`` does not return False when the wait is
-over but raises, so a wait there is a non-blocking try every ``poll`` seconds; and
-every try grants a lease of the lock TTL that outlives a failed try (and a release),
-so the lease of each such try is revoked at once rather than left to expire.
+What differs between the drivers (etcd's waits and leases) is in :mod:`hvrt.leases.drivers`.
 """
 from __future__ import annotations
 
@@ -33,17 +29,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from hvrt.errors import InfrastructureError, Interrupted
+from hvrt.leases import drivers
 from hvrt.leases import url as urls
 
 log = logging.getLogger("hvrt.leases")
 
 POLL_SECONDS = 0.5
 """How long one attempt on a held lock blocks before the wait checks for Ctrl-C."""
-CONNECT_SECONDS = 5.0
-REDIS_PORT = 6379
-ETCD_PORT = 2379
-POLLED = ("etcd3+http", "etcd3+https")
-"""Drivers whose waits are non-blocking tries (their blocking acquire raises when it gives up)."""
 
 
 class LeaseBackendError(InfrastructureError):
@@ -134,8 +126,7 @@ class LeaseService:
         self.pid = os.getpid() if pid is None else pid
         self.poll = poll
         self.member = f"{self.runner}/{self.pid}/{uuid.uuid4().hex[:8]}"
-        self.scheme = url.split(":", 1)[0].lower()
-        self._polled = self.scheme in POLLED
+        self._polled = drivers.scheme(url) in drivers.POLLED
         self._coord: Any = None
         self._locks: dict[str, Any] = {}
         self._mutex = threading.Lock()
@@ -152,8 +143,9 @@ class LeaseService:
             from tooz import coordination
         except ImportError as exc:  # pragma: no cover -- tooz is a requirement
             raise LeaseBackendError(f"host leases need tooz (pip install tooz): {exc}") from None
-        self._prepare_folder()
-        self._check_reachable()
+        for problem in (drivers.prepare_folder(self.url), drivers.unreachable(self.url)):
+            if problem is not None:
+                raise LeaseBackendError(problem)
         try:
             url = urls.driver_url(self.url)
             # group calls run in the calling thread: no executor thread to wind down at stop
@@ -181,35 +173,6 @@ class LeaseService:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def _prepare_folder(self) -> None:
-        """A ``file://`` folder is made private to its user when hvrt creates it."""
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(self.url)
-        if parts.scheme != "file":
-            return
-        try:
-            os.makedirs(parts.path, mode=0o700, exist_ok=True)
-        except OSError as exc:
-            raise LeaseBackendError(f"cannot create the lease folder {parts.path}: {exc}") from None
-
-    def _check_reachable(self) -> None:
-        """A Redis or etcd server that does not answer, said in seconds: tooz's Redis
-        driver would retry for about a minute, its etcd driver wait for its 30 s timeout."""
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(self.url)
-        default = {"redis": REDIS_PORT, "rediss": REDIS_PORT}.get(self.scheme, ETCD_PORT)
-        if (self.scheme not in ("redis", "rediss") and not self._polled) or not parts.hostname:
-            return
-        port = parts.port or default
-        try:
-            with socket.create_connection((parts.hostname, port), timeout=CONNECT_SECONDS):
-                pass
-        except OSError as exc:
-            raise LeaseBackendError(f"coordination service {urls.display(self.url)}: cannot connect to "
-                                    f"{parts.hostname}:{port}: {exc.strerror or exc}") from None
 
     def _why(self, exc: BaseException) -> str:
         name = type(exc).__name__
@@ -269,7 +232,11 @@ class LeaseService:
             if cancel is not None and cancel.is_set():
                 raise LeaseWaitCancelled(host)
             lock = self._new_lock(host)
-            if self._try(lock, host, wait):
+            try:
+                got = drivers.attempt(lock, wait, self._polled)
+            except Exception as exc:
+                raise LeaseBackendError(self._why(exc), host=host) from None
+            if got:
                 with self._mutex:
                     self._locks[host] = lock
                 return
@@ -282,34 +249,6 @@ class LeaseService:
             if on_wait is not None and told != holder:
                 on_wait(host, holder)
             told = holder
-
-    def _try(self, lock: Any, host: str, wait: float) -> bool:
-        """One attempt on ``lock`` that gives up after about ``wait`` seconds (a polled
-        driver sleeps first: whoever failed is told the holder right after the try)."""
-        try:
-            if not self._polled:
-                return bool(lock.acquire(blocking=wait if wait > 0 else False))
-            time.sleep(wait)
-            if lock.acquire(blocking=False):
-                return True
-        except Exception as exc:
-            raise LeaseBackendError(self._why(exc), host=host) from None
-        self._drop_lease(lock)
-        return False
-
-    def _drop_lease(self, lock: Any) -> None:
-        """Revoke the lease of an etcd lock's last try (a failed try, or a released lock:
-        no key of ours is left on it). Other drivers' locks have none."""
-        if not self._polled:
-            return
-        lease = getattr(lock, "_lease", None)  # where tooz's Etcd3Lock keeps its try's lease
-        revoke = getattr(lease, "revoke", None)
-        if revoke is None:
-            return
-        try:
-            revoke()
-        except Exception as exc:  # noqa: BLE001 -- already expired, or the TTL ends it
-            log.debug("revoking the lease of a lock try: %s", exc)
 
     def release(self, held: Held) -> list[str]:
         """Give the hosts back; returns the hosts whose lease had lapsed meanwhile
@@ -339,7 +278,7 @@ class LeaseService:
             log.warning("releasing the lease of %s: %s", host, self._why(exc))
             return False
         finally:
-            self._drop_lease(lock)
+            drivers.drop_lease(lock, self._polled)
 
     # ------------------------------------------------------------------ holder records
 
@@ -408,6 +347,6 @@ class LeaseService:
             except Exception as exc:
                 raise LeaseBackendError(self._why(exc), host=host) from None
             finally:
-                self._drop_lease(lock)
+                drivers.drop_lease(lock, self._polled)
             out.append(HostState(host, False) if free else HostState(host, True, self.holder(host)))
         return out
