@@ -14,7 +14,7 @@ from hvrt.errors import ConfigurationFailed
 from hvrt.plugins import create_plugin_manager
 from hvrt.results import ScenarioStatus, TestCase, TestStatus
 from hvrt.results.journal import Journal, read_journal
-from hvrt.stages import CONCURRENT, STAGES
+from hvrt.stages import CONCURRENT, PIPELINE, STAGES, steps
 
 
 def make_config(timeouts: dict[str, float] | None = None) -> Config:
@@ -80,13 +80,13 @@ class Lab:
 
 
 def run_engine(tmp_path: Path, plugin: object, names=("solo",), *, config=None, jobs=1, fail_fast=False,
-               cancel_after=None, stages=None, progress=None):
+               cancel_after=None, stages=None, progress=None, graph=None):
     config = config or make_config()
     pm = create_plugin_manager((), extra=[("lab", plugin)])
     run = RunContext(config, pm, "run1", tmp_path, RunOptions(jobs=jobs, fail_fast=fail_fast, stages=stages))
     run.redactor.add("s3cret-pw")
     journal = Journal(tmp_path / "journal.jsonl")
-    engine = Engine(run, journal, progress=progress)
+    engine = Engine(run, journal, progress=progress, **({"steps": graph} if graph else {}))
     if cancel_after is not None:
         threading.Timer(cancel_after, run.cancel.set).start()
     results = engine.run_all(scenarios(config, *names))
@@ -103,7 +103,6 @@ def test_every_stage_runs_in_order_and_results_are_saved(tmp_path: Path) -> None
     seen = [w for _, w in lab.seen]
     assert seen[0] == "provision" and set(seen[1:3]) == {"configure hv1", "deploy"}  # side by side
     assert seen[3:] == ["test", "collect", "report", "teardown"]
-    assert result.facts["start"] == {"nodes": {}, "health": None}  # no plugin starts anything: a no-op
     saved = json.loads((tmp_path / "solo" / "results.json").read_text())
     assert saved["status"] == "passed" and saved["counts"]["passed"] == 1
     assert saved["product_version"] == "1.2.3"
@@ -118,7 +117,7 @@ def test_every_stage_runs_in_order_and_results_are_saved(tmp_path: Path) -> None
     assert stage_events[:4] + stage_events[8:] == serial
     together = {e["stage"]: e.get("together") for e in state.events if e["event"] == "stage_end"}
     assert together["configure"] == ["deploy"] and together["deploy"] == ["configure"]
-    assert together["start"] is None
+    assert together["test"] is None
 
 
 def test_collected_files_and_logs_hold_no_secret(tmp_path: Path) -> None:
@@ -140,7 +139,7 @@ def test_failed_configure_skips_deploy_and_test_but_collects_and_tears_down(tmp_
     assert "MSI install failed" in result.error
     by_stage = {s.stage: s.status for s in result.stages}
     assert by_stage["deploy"] in ("ok", "cancelled")  # side by side: it may have finished first
-    assert by_stage["start"] == by_stage["test"] == "skipped"
+    assert by_stage["test"] == "skipped"
     assert by_stage["collect"] == by_stage["report"] == by_stage["teardown"] == "ok"
     assert ("solo", "teardown") in lab.seen
 
@@ -271,7 +270,8 @@ def test_configure_and_deploy_run_side_by_side_and_start_follows_both(tmp_path: 
 
     lab = Together()
     shown: list[str] = []
-    result = run_engine(tmp_path, lab, ("pair",), progress=lambda _s, e, d: shown.append(d) if e == "stage" else None)["pair"]
+    result = run_engine(tmp_path, lab, ("pair",), graph=steps(PIPELINE),
+                        progress=lambda _s, e, d: shown.append(d) if e == "stage" else None)["pair"]
     assert result.status is ScenarioStatus.PASSED, result.error
     seen = [w for _, w in lab.seen]
     first_start = min(i for i, w in enumerate(seen) if w.startswith("start "))
@@ -280,8 +280,15 @@ def test_configure_and_deploy_run_side_by_side_and_start_follows_both(tmp_path: 
     assert seen[first_start + 2] == "check http://127.0.0.1:5000/v3"
     assert result.facts["start"]["nodes"] == {n: {"services": {"nova-compute": "Running"}} for n in result.nodes}
     assert result.facts["start"]["health"] == {"nodes_up": result.nodes}
-    assert [s.stage for s in result.stages] == list(STAGES)
+    assert [s.stage for s in result.stages] == list(PIPELINE)
     assert "configure+deploy" in shown and shown.index("configure+deploy") < shown.index("start")
+
+
+def test_the_start_stage_does_nothing_when_no_plugin_implements_it(tmp_path: Path) -> None:
+    lab = Lab()  # restarts services in configure and checks health in deploy, as before
+    result = run_engine(tmp_path, lab, graph=steps(PIPELINE))["solo"]
+    assert result.status is ScenarioStatus.PASSED
+    assert result.stage("start").status == "ok" and result.facts["start"] == {"nodes": {}, "health": None}
 
 
 class DeployWaitsForever(Lab):
@@ -309,7 +316,7 @@ class DeployWaitsForever(Lab):
 
 def test_a_failed_configure_cancels_the_deploy_and_the_scenario_still_tears_down(tmp_path: Path) -> None:
     lab = DeployWaitsForever(tmp_path / "deploying")
-    result = run_engine(tmp_path, lab)["solo"]
+    result = run_engine(tmp_path, lab, graph=steps(PIPELINE))["solo"]
     assert result.status is ScenarioStatus.ERROR
     assert "MSI install failed" in result.error  # the cause, not the cancellation it caused
     by_stage = {s.stage: s for s in result.stages}
@@ -344,7 +351,7 @@ def test_a_deploy_past_its_timeout_cancels_the_configure(tmp_path: Path) -> None
 
 def test_selecting_one_stage_of_the_pair_runs_it_alone(tmp_path: Path) -> None:
     lab = Lab()
-    result = run_engine(tmp_path, lab, stages=("configure",))["solo"]
+    result = run_engine(tmp_path, lab, stages=("configure",), graph=steps(PIPELINE))["solo"]
     by_stage = {s.stage: s.status for s in result.stages}
     assert by_stage["configure"] == "ok" and by_stage["deploy"] == by_stage["start"] == "skipped"
     assert "deploy" not in [w for _, w in lab.seen]
