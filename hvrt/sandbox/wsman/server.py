@@ -2,9 +2,9 @@
 
 This is a simulator, not Windows. Real pywinrm talks to it over HTTP or HTTPS with
 Basic or NTLM authentication; it answers the WinRS shell actions (Create, Command,
-Send, Receive, Signal, Delete) with the envelopes Windows sends and runs what
-:mod:`hvrt.sandbox.wsman.powershell` understands against the host model in
-``state_dir``. Use it as a context manager::
+Send, Receive, Signal, Delete) with the envelopes and fault codes Windows sends
+(docs/wsman-envelopes.md) and runs what :mod:`hvrt.sandbox.wsman.powershell`
+understands against the host model in ``state_dir``. Use it as a context manager::
 
     with SimulatedNode("hv1", "127.0.0.11", 0, tmp / "hv1", users={"Administrator": pw}) as node:
         node.endpoint, node.ca_bundle, node.faults.drop(), node.stats["Receive"]

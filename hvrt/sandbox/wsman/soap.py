@@ -3,7 +3,9 @@
 Used by the simulated node on every request: :func:`parse_request` reads what a
 client (pywinrm) sent, the ``*_response`` builders write the answer in the shape and
 namespaces Windows uses (checked in the tests against envelopes captured from real
-hosts), and :func:`fault` writes SOAP faults with their WS-Man fault codes.
+hosts), and :func:`fault` writes SOAP faults with their WS-Man fault codes;
+:func:`shell_not_found` and its siblings are the faults Windows answers with
+(docs/wsman-envelopes.md lists them with their sources).
 """
 from __future__ import annotations
 
