@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from winrm.exceptions import (
     InvalidCredentialsError,
     WinRMError,
@@ -48,6 +47,7 @@ from hvrt.redact import Redactor
 from hvrt.transport.base import STREAMS, Command, OutputCapture, Transport
 from hvrt.transport.download import DownloadSummary
 from hvrt_winrm import files
+from hvrt_winrm.httpbound import BodyTooLarge, BoundedAdapter
 from hvrt_winrm.options import WinRMOptions
 from hvrt_winrm.quoting import argv_to_command_line
 
@@ -110,47 +110,6 @@ class _Lines:
             raise _Oversized(f"more than {self.limit} bytes without a line end")
         self.partial += data[start:]
         return lines
-
-
-class BodyTooLarge(requests.exceptions.RequestException):
-    """The node announced or sent an HTTP body larger than the adapter's limit."""
-
-
-class BoundedAdapter(HTTPAdapter):
-    """An HTTP adapter whose responses refuse a body over ``limit`` bytes.
-
-    Mounted on the pywinrm session, it builds every response, those of the NTLM
-    handshake included (the auth handler resends through the same adapter). A
-    ``Content-Length`` over the limit fails before any of the body is read; otherwise
-    the response's own stream (what requests reads ``content`` from) stops with
-    :class:`BodyTooLarge` once past the limit. The response stays urllib3's, unread,
-    so the NTLM handler still finds the TLS socket for channel binding.
-    """
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
-        response = super().build_response(req, resp)
-        limit = self.limit
-        declared = response.headers.get("Content-Length", "").strip()
-        if declared.isdigit() and int(declared) > limit:
-            response.close()
-            raise BodyTooLarge(f"an HTTP body of {int(declared)} bytes announced (limit {limit})")
-        unbounded = resp.stream
-
-        def bounded(amt: int = 64 * 1024, decode_content: bool | None = None) -> Any:
-            seen = 0
-            for chunk in unbounded(amt, decode_content=decode_content):
-                seen += len(chunk)
-                if seen > limit:
-                    response.close()
-                    raise BodyTooLarge(f"an HTTP body of more than {limit} bytes")
-                yield chunk
-
-        resp.stream = bounded
-        return response
 
 
 class WinRMTransport(Transport):
