@@ -3,8 +3,10 @@
 * :mod:`hvrt_saltstack.plugin` — the ``salt`` plugin of the ``hvrt`` entry-point
   group: ``configurator: salt`` nodes are configured by applying the Salt states of
   ``file_root/hvrt/compute`` (modes ``local``, ``ssh``, ``master``).
-* :mod:`hvrt_saltstack.saltext` — a Salt extension (``salt.loader`` entry point)
-  with the ``hvrt`` runner, execution module and state module.
+* :mod:`saltext.hvrt` (shipped in the same distribution) — the Salt extension
+  (``salt.loader`` entry point ``saltext.hvrt``) with the ``hvrt`` runner,
+  execution module and state module; they call hvrt through
+  :mod:`hvrt_saltstack.hvrtcall`.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Run hvrt's command line from Salt, and read what it wrote.
 
-The runner, execution and state modules of :mod:`hvrt_saltstack.saltext` all go
+The runner, execution and state modules of :mod:`saltext.hvrt` all go
 through here. hvrt runs as a child process (``python -m hvrt.cli.main``, the same
 interpreter Salt runs in, where hvrt is installed next to this package): a run can
 take hours, must not share Salt's process state, and its exit code is the contract —

@@ -1,0 +1,1 @@
+"""Runner modules of saltext.hvrt (loaded by Salt from this folder, not imported by name)."""
