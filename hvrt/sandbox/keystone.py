@@ -1,8 +1,8 @@
 """A real OpenStack Keystone on a loopback address, for the sandbox lab and tests.
 
 The sandbox controller's cloud is a genuine Keystone (the pip package, from the venv
-of :mod:`hvrt.sandbox.venvs`) with sqlite, fernet tokens and an in-memory cache,
-served by one gunicorn worker (sqlite locks up under two). Everything it writes
+of :mod:`hvrt.sandbox.venvs`) with sqlite (no fsync per commit), fernet tokens,
+cheap password hashes and an in-memory cache, served by one gunicorn worker (sqlite locks up under two). Everything it writes
 stays in one state folder: config, database, key repositories, logs, pid.
 
 Used by the sandbox's DevStack stand-in and by the Tempest runner's tests::
@@ -127,7 +127,10 @@ class KeystoneServer:
         conf = configparser.RawConfigParser()
         sections = {
             "DEFAULT": {"debug": "false", "use_stderr": "true"},
-            "database": {"connection": f"sqlite:///{self.state_dir / 'keystone.db'}"},
+            # no fsync per commit: Tempest's dynamic credentials write users and projects
+            # for every test class; the database is thrown away with the lab
+            "database": {"connection": f"sqlite:///{self.state_dir / 'keystone.db'}",
+                         "sqlite_synchronous": "false"},
             "token": {"provider": "fernet"},
             "fernet_tokens": {"key_repository": str(self.state_dir / "fernet-keys")},
             "fernet_receipts": {"key_repository": str(self.state_dir / "receipt-keys")},

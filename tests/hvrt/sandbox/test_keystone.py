@@ -118,7 +118,7 @@ def test_password_is_written_nowhere_in_the_state_folder(running: Running) -> No
         assert secret not in path.read_bytes(), path
     conf = (running.state / "etc" / "keystone.conf").read_text()
     for needle in ("[fernet_tokens]", "[fernet_receipts]", "[credential]", "password_hash_rounds = 4",
-                   "backend = dogpile.cache.memory"):
+                   "backend = dogpile.cache.memory", "sqlite_synchronous = false"):
         assert needle in conf
 
 
