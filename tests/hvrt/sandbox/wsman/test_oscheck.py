@@ -39,3 +39,18 @@ def test_2008r2_refuses_everything_through_the_dispatcher() -> None:
     assert "ConvertFrom-Json" in g.functions["invoke-hvrtrequest"].message  # type: ignore[union-attr]
     assert g.refusal("Get-HvrtProduct") is g.functions["invoke-hvrtrequest"]
     assert gate(MODULE, "2016").refusal("Get-HvrtProduct") is None
+
+
+def test_without_the_compat_parser_the_node_is_lenient_and_says_so() -> None:
+    """A lab installed without hvrt[compat] still serves the module (strictness off, logged)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['tree_sitter'] = None\n"
+            "import logging; logging.basicConfig()\n"
+            "from hvrt.sandbox.wsman.oscheck import gate\n"
+            "g = gate('function Get-HvrtX { Compress-Archive -Path a }', '2012')\n"
+            "print(g.functions, g.top_level)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "{} None", proc.stderr
+    assert "OS strictness is off" in proc.stderr and "hvrt[compat]" in proc.stderr
