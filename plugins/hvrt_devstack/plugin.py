@@ -18,8 +18,6 @@ says so, so the controller's services are stopped (its output in
 from __future__ import annotations
 
 import posixpath
-import socket
-import time
 from typing import Any
 
 import hvrt
@@ -29,6 +27,7 @@ from hvrt.errors import ConfigError, HvrtError, InfrastructureError
 from hvrt.redact import MASK
 from hvrt.transport.base import Transport
 from hvrt_devstack import collector, health, hyperv_plugin, localconf, postdeploy, repo, stack
+from hvrt_devstack.preflight import CONTROLLER_CHECKS, preflight  # noqa: F401 - part of this module's API
 from hvrt_devstack.settings import (
     DevstackSettings,
     hvrt_config_schema,  # noqa: F401 - the plugin declares its blocks
@@ -39,117 +38,18 @@ from hvrt_devstack.settings import (
 NAME = "devstack"
 UNSTACK_TIMEOUT = 600.0
 """Seconds ``unstack.sh`` may run at teardown."""
+VERIFY = "devstack.verify"
+"""``ctx.state`` key of what :func:`verify_deployment` reads (URLs, agents, nova-manage; no secret)."""
 
 
 node_hostnames = postdeploy.node_hostnames
 check_health = postdeploy.check_health
 
 
-def _ssh_port(host: Host) -> int:
-    return int((host.options.get("ssh") or {}).get("port") or host.port or 22)
-
-
-def _ssh_fix(host: Host, message: str) -> tuple[str, str]:
-    """The check an SSH connection failure belongs to, and its fix."""
-    ssh = host.options.get("ssh") or {}
-    known = ssh.get("known_hosts") or "~/.ssh/known_hosts"
-    where = f"lab.controllers.{host.name}"
-    if "unknown host key" in message:
-        return "host_key", (f"check the key's fingerprint, then record it: ssh-keyscan -p {_ssh_port(host)} "
-                            f"{host.address} >> {known} (or set {where}.ssh.trust_on_first_use: true)")
-    if "does not match" in message:
-        return "host_key", (f"the controller's host key changed: if it was reinstalled, remove the old key "
-                            f"(ssh-keygen -R {host.address} -f {known}) and record the new one; otherwise do not "
-                            "connect")
-    if "authentication" in message:
-        return "auth", (f"check {where}.user and key_file: the public key must be in "
-                        f"~{host.user or 'USER'}/.ssh/authorized_keys on the controller")
-    return "auth", f"check that sshd on {host.address}:{_ssh_port(host)} accepts logins ({where})"
-
-
-def _record(host: Host, check: str, ok: bool | None, detail: str, fix: str = "") -> dict[str, Any]:
-    return {"host": host.name, "check": check, "ok": ok, "detail": detail, "fix": "" if ok else fix}
-
-
-CONTROLLER_CHECKS = ("reachable", "host_key", "auth", "sudo", "git", "free_disk")
-
-
-def preflight(host: Host, transport: Transport, settings: DevstackSettings, timeout: float) -> list[dict[str, Any]]:
-    """The controller's pre-flight checks, each with its fix; never raises for a failure.
-
-    reachable (TCP to sshd), host_key and auth (the SSH login against known_hosts),
-    sudo (DevStack's stack.sh needs passwordless sudo unless it runs as root), git, and
-    free disk under DEST. A failed connection leaves the later checks not run.
-    """
-    deadline = time.monotonic() + timeout
-
-    def left() -> float:
-        return max(1.0, deadline - time.monotonic())
-
-    records: list[dict[str, Any]] = []
-
-    def not_run(after: str) -> list[dict[str, Any]]:
-        rest = CONTROLLER_CHECKS[CONTROLLER_CHECKS.index(after) + 1:]
-        return records + [_record(host, c, None, f"not checked: {after} failed") for c in rest]
-
-    if host.transport == "ssh":
-        port = _ssh_port(host)
-        try:
-            with socket.create_connection((host.address, port), timeout=max(0.5, min(10.0, timeout))):
-                pass
-        except OSError as exc:
-            records.append(_record(host, "reachable", False, f"{host.address}:{port}: {exc.strerror or type(exc).__name__}",
-                                   f"start the controller or its sshd, or correct lab.controllers.{host.name}.address "
-                                   "/ port"))
-            return not_run("reachable")
-        records.append(_record(host, "reachable", True, f"ssh {host.address}:{port} open"))
-    try:
-        probe = transport.run(["true"], timeout=left())
-    except HvrtError as exc:
-        message = str(getattr(exc, "message", exc))
-        check, fix = _ssh_fix(host, message) if host.transport == "ssh" else ("auth", "check the controller's transport")
-        if host.transport != "ssh":
-            records.append(_record(host, "reachable", False, message, fix))
-            return not_run("reachable")
-        if check == "auth":
-            records.append(_record(host, "host_key", True, "known"))
-        records.append(_record(host, check, False, message, fix))
-        return not_run(check)
-    if host.transport == "ssh":
-        records.append(_record(host, "host_key", True, "matches known_hosts"))
-        records.append(_record(host, "auth", probe.ok, f"logged on as {host.user or 'the local user'}",
-                               "check the user's login shell on the controller"))
-    else:
-        records.append(_record(host, "reachable", probe.ok, f"{host.transport} transport"))
-    sudo = transport.run(["sh", "-c", 'if [ "$(id -u)" = 0 ]; then echo root; else sudo -n true && echo sudo; fi'],
-                         timeout=left())
-    user = host.user or "the user"
-    records.append(_record(host, "sudo", sudo.ok,
-                           {"root": "root (sudo not needed)", "sudo": "passwordless sudo"}.get(sudo.stdout.strip(),
-                                                                                               sudo.tail(2).strip()),
-                           f"give {user} passwordless sudo (stack.sh needs it): echo '{user} ALL=(ALL) NOPASSWD: ALL'"
-                           f" > /etc/sudoers.d/{user}"))
-    git = transport.run(["git", "--version"], timeout=left())
-    records.append(_record(host, "git", git.ok, git.stdout.strip() or "git not found",
-                           "install git on the controller (apt-get install -y git)"))
-    # df on the deepest folder of DEST that exists already
-    df = transport.run(["sh", "-c", 'd=$1; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d"',
-                        "sh", settings.dest], timeout=left())
-    try:
-        free_mb = int(df.stdout.splitlines()[-1].split()[3]) // 1024
-    except (IndexError, ValueError):
-        records.append(_record(host, "free_disk", False, f"cannot read free disk space: {df.tail(2).strip()}",
-                               "check that df works on the controller"))
-        return records
-    need = settings.min_free_disk_mb
-    records.append(_record(host, "free_disk", free_mb >= need,
-                           f"{free_mb} MiB free under {settings.dest}, {need} needed",
-                           f"free {need - free_mb} MiB under {settings.dest}, or point devstack: dest at a larger "
-                           "disk"))
-    return records
-
-
-def deploy(ctx: ScenarioContext, settings: DevstackSettings) -> Deployment:
+def stack_controller(ctx: ScenarioContext, settings: DevstackSettings) -> dict[str, Any]:
+    """Check DevStack out, write local.conf/local.sh (and the networking-hyperv plugin), run
+    ``unstack.sh`` + ``stack.sh``; returns the stand-in's deploy info (empty for a real
+    DevStack) and leaves in ``ctx.state`` what :func:`verify_deployment` needs."""
     release = ctx.config.release
     if release.password is None:
         raise ConfigError("release.password is required by the DevStack deployer", key="release.password")
@@ -198,16 +98,39 @@ def deploy(ctx: ScenarioContext, settings: DevstackSettings) -> Deployment:
         "config_dirs": info.get("config_dirs", settings.config_dirs),
         "tempest_conf": info.get("tempest_conf", settings.tempest_conf),
     }
-    auth_url = info["auth_url"] if "auth_url" in info else settings.auth_url or f"http://{controller.address}/identity"
+    ctx.state[VERIFY] = {
+        "auth_url": info["auth_url"] if "auth_url" in info else
+        settings.auth_url or f"http://{controller.address}/identity",
+        "compute_url": settings.compute_url or info.get("compute_url"),
+        "network_url": settings.network_url or info.get("network_url"),
+        "controller_agents": list(postdeploy.controller_agents(local_conf)),
+        "nova_manage": postdeploy.nova_manage_command(settings.dest, settings.nova_manage or info.get("nova_manage")
+                                                      or ()),
+    }
+    return info
+
+
+def verify_deployment(ctx: ScenarioContext, settings: DevstackSettings) -> dict[str, Any]:
+    """The health check (nodes and the controller's agents of its local.conf), then
+    ``nova-manage cell_v2 discover_hosts``, of the controller :func:`stack_controller`
+    stacked for this scenario. Callable on its own, e.g. once more after the computes
+    were restarted later than ``stack.sh`` ended; returns the health record."""
+    where = ctx.state[VERIFY]
+    release = ctx.config.release
     access = health.CloudAccess(
-        auth_url=auth_url, username=settings.username, password=release.password, project=settings.project,
-        compute_url=settings.compute_url or info.get("compute_url"),
-        network_url=settings.network_url or info.get("network_url"),
-        controller_agents=postdeploy.controller_agents(local_conf),
-    )
-    nova_manage = postdeploy.nova_manage_command(settings.dest, settings.nova_manage or info.get("nova_manage") or ())
-    record = postdeploy.health_and_cells(ctx, transport, access, nova_manage=nova_manage,
-                                         timeout=settings.health_timeout, interval=settings.health_interval)
+        auth_url=where["auth_url"], username=settings.username, password=release.password,
+        project=settings.project, compute_url=where["compute_url"], network_url=where["network_url"],
+        controller_agents=tuple(where["controller_agents"]))
+    return postdeploy.health_and_cells(ctx, ctx.transport(ctx.controller), access, nova_manage=where["nova_manage"],
+                                       timeout=settings.health_timeout, interval=settings.health_interval)
+
+
+def deploy(ctx: ScenarioContext, settings: DevstackSettings) -> Deployment:
+    """:func:`stack_controller` then :func:`verify_deployment`; the cloud as a Deployment."""
+    info = stack_controller(ctx, settings)
+    record = verify_deployment(ctx, settings)
+    release, controller = ctx.config.release, ctx.controller
+    auth_url = ctx.state[VERIFY]["auth_url"]
     tempest_conf = str(ctx.state[NAME]["tempest_conf"])
     return Deployment(
         controller=controller.name, auth_url=auth_url or "", username=settings.username,
