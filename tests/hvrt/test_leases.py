@@ -269,6 +269,7 @@ def test_a_sigkilled_holder_lapses_within_the_ttl(coordination: str) -> None:
     finally:
         proc.kill()
         proc.wait(10)
+        proc.stdout.close()
 
 
 def test_an_unreachable_service_or_a_missing_driver_is_an_infrastructure_error() -> None:
