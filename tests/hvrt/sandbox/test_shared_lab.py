@@ -27,21 +27,28 @@ RUNS = {  # run -> {profile: (node, controller)}
 OS = {SHARED: "2012r2", OWN_1: "2012", OWN_2: "2012r2"}
 
 
-def _edit(coordination: str):  # noqa: ANN202
+def _once(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"the example config no longer has one {old!r}"
+    return text.replace(old, new)
+
+
+def _edit(root: Path, coordination: str):  # noqa: ANN202
     """The runs' own lease folder, pinned profiles, and two more controllers for the
-    scenarios on their own nodes (every scenario holds a controller; ``--stages
-    configure`` never contacts one, so these are local); the lab is the fixture's."""
+    scenarios on their own nodes: every scenario holds a controller, and configure
+    contacts none, so these two are local, with DevStack folders of the test's own
+    (the collect stage finds them empty). The runs never start or stop the lab."""
 
     def edit(text: str) -> str:
-        text = text.replace("\nlab:\n", f"\nlab:\n  coordination: {coordination!r}\n", 1)
-        more = "".join(f"    lease-ctl-{i}: {{address: 127.0.0.{103 + i}, transport: local}}\n" for i in (1, 2))
-        text = text.replace("\n  nodes:\n", f"\n{more}  nodes:\n", 1)
-        text = text.replace("\n  sandbox: {state_dir:", "\n  sandbox: {autostart: false, state_dir:", 1)
+        text = _once(text, "\nlab:\n", f"\nlab:\n  coordination: {coordination!r}\n")
+        more = "".join(f"    lease-ctl-{i}: {{address: 127.0.0.{103 + i}, transport: local, devstack: "
+                       f"{{dest: {str(root / f'lease-ctl-{i}')!r}, config_dirs: []}}}}\n" for i in (1, 2))
+        text = _once(text, "\n  nodes:\n", f"\n{more}  nodes:\n")
+        text = _once(text, "\n  sandbox: {state_dir:", "\n  sandbox: {autostart: false, state_dir:")
         profiles = "".join(
             f"  {name}: {{extends: base, os: {OS[node]}, hosts: [{node}], controller: {ctl}, "
             f"include_default: false}}\n"
             for run in RUNS.values() for name, (node, ctl) in run.items())
-        return text.replace("\nmatrix:\n", f"\n{profiles}\nmatrix:\n", 1)
+        return _once(text, "\nmatrix:\n", f"\n{profiles}\nmatrix:\n")
 
     return edit
 
@@ -85,12 +92,11 @@ def _configure_window(summary: dict, scenario: str) -> tuple[float, float]:
 def test_two_runs_configure_a_shared_node_one_after_the_other_and_disjoint_nodes_at_once(lab) -> None:
     root = lab["root"] / "shared-lab"
     coordination = f"file://{root}/leases"
-    config = lab["write_config"](root, lab["state"], edit=_edit(coordination))
+    config = lab["write_config"](root, lab["state"], edit=_edit(root, coordination))
     # each run installs its own copy of the MSI: the node's msiexec line says whose install it ran
-    msi = lab["state"] / "installer" / "HyperVNovaCompute.msi"
     installers = {run: root / f"HyperVNovaCompute-{run}.msi" for run in RUNS}
     for path in installers.values():
-        shutil.copyfile(msi, path)
+        shutil.copyfile(lab["lab"].installer, path)
     began = time.time()
     procs: dict[str, tuple[subprocess.Popen, Path]] = {}
     # the nodes of the disjoint scenarios are held until both runs wait for them, so those
