@@ -28,7 +28,7 @@ from hvrt.config.model import Secret
 from hvrt.context import Deployment, ScenarioContext
 from hvrt.errors import ConfigError
 from hvrt_devstack import health
-from hvrt_devstack.plugin import check_health
+from hvrt_devstack.postdeploy import check_health
 from hvrt_devstack.settings import (
     hvrt_config_schema,  # noqa: F401 - the plugin declares its blocks
     selected_deployer,
