@@ -352,6 +352,8 @@ def legacy_sed(template: str, scenario: str) -> str:
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_written_down_values_are_the_legacy_local_conf(scenario: str) -> None:
+    if not (LEGACY / "local.conf").is_file():
+        pytest.skip(f"the legacy local.conf is not in {LEGACY}")
     parsed = parse_local_conf(legacy_sed((LEGACY / "local.conf").read_text(encoding="utf-8"), scenario))
     written = legacy_localrc(scenario)
     del written["HVRT_NETWORKING_HYPERV"]  # not in local.conf: the controller template got it (utils.sh:430)
