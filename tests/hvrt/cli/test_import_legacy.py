@@ -1,6 +1,7 @@
 """``hvrt import-legacy`` on the real legacy inputs, through the console script:
-golden output, the output loads, and ``hvrt plan`` shows all 16 scenarios as the
-legacy tool ran them."""
+golden output, the output loads, and ``hvrt plan`` shows the 16 legacy scenarios as the
+legacy tool ran them, but for the Nano Server one: it is kept as an abstract profile
+(Nano Server has no msiexec)."""
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ REPO = Path(__file__).resolve().parents[3]
 GOLDEN = REPO / "examples" / "legacy"
 LEGACY = GOLDEN / "source"  # the legacy tool's real inputs, unchanged
 SHARED = Path("/work/shared/fixtures/legacy-cloudbase")
+NANO = "HyperVNano2016_VHDX"  # its hosts run Nano Server: refused by the winrm plugin
 ENV = {"HVRT_NODE_PASSWORD": "node-pw", "HVRT_ADMIN_PASSWORD": "admin-pw"}
 
 
@@ -35,7 +37,8 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = hvrt("import-legacy", str(LEGACY / "config.yaml"), "--tests-dir", str(LEGACY),
                 "-o", "hvrt.yaml", cwd=out_dir)
     assert proc.returncode == 0, proc.stderr
-    assert "16 scenarios, 8 nodes, 6 list files" in proc.stdout
+    assert "15 scenarios, 8 nodes, 6 list files" in proc.stdout
+    assert f"hvrt: warning: {NANO} is imported as an abstract profile: Nano Server has no msiexec" in proc.stderr
     return out_dir / "hvrt.yaml"
 
 
@@ -57,12 +60,22 @@ def test_list_files_are_copied_unchanged(imported: Path) -> None:
         assert (imported.parent / "tempest-lists" / name).read_bytes() == (LEGACY / name).read_bytes()
 
 
-def test_plan_shows_all_16_scenarios_in_legacy_order(plan: dict) -> None:
+def test_plan_shows_the_legacy_scenarios_in_legacy_order(plan: dict) -> None:
     import yaml
 
     legacy = yaml.safe_load((LEGACY / "config.yaml").read_text())
-    assert list(plan) == list(legacy)
-    assert len(plan) == 16
+    assert list(plan) == [name for name in legacy if name != NANO]
+    assert len(plan) == 15
+
+
+def test_the_nano_scenario_is_kept_but_never_planned(imported: Path) -> None:
+    from hvrt.config import load_config
+
+    config = load_config(imported, environ=ENV)
+    assert config.profiles[NANO].abstract
+    proc = hvrt("plan", "-c", str(imported), "--profile", NANO, cwd=imported.parent, env=ENV)
+    assert proc.returncode == 2
+    assert f"profile '{NANO}' is abstract" in proc.stderr
 
 
 def test_every_scenario_keeps_hosts_suite_live_migration_and_ini(plan: dict) -> None:
@@ -70,6 +83,8 @@ def test_every_scenario_keeps_hosts_suite_live_migration_and_ini(plan: dict) -> 
 
     legacy = yaml.safe_load((LEGACY / "config.yaml").read_text())
     for name, old in legacy.items():
+        if name == NANO:
+            continue
         got = plan[name]
         assert got["candidate_nodes"] == list(old["hosts"]), name
         assert got["nodes_needed"] == len(old["hosts"])
@@ -93,7 +108,6 @@ def test_typed_fields_inferred_from_the_legacy_values(plan: dict) -> None:
         return plan[name]["profile"]
 
     assert prof("HyperV2016_VHDX")["os"] == "2016"
-    assert prof("HyperVNano2016_VHDX")["os"] == "2016"
     assert prof("HyperV2012_VHDX")["os"] == "2012"
     assert prof("HyperV2012r2_VHD_fixed")["image"] | {"url": None, "heat_url": None} == \
         {"format": "vhd", "type": "fixed", "url": None, "heat_url": None}
@@ -169,7 +183,7 @@ def test_installer_and_branch_are_placeholders_that_validate_names(imported: Pat
     assert "release.devstack.branch: not set; pass --devstack-branch REF" in proc.stderr
     proc = hvrt("config", "validate", "-c", str(imported), "--installer", "https://example.invalid/a.msi",
                 "--devstack-branch", "stable/pike", cwd=imported.parent, env=ENV)
-    assert (proc.returncode, proc.stdout.strip()) == (0, "ok: 17 profiles, 16 scenarios"), proc.stderr
+    assert (proc.returncode, proc.stdout.strip()) == (0, "ok: 17 profiles, 15 scenarios"), proc.stderr
 
 
 def test_a_template_release_with_installer_and_branch_needs_no_placeholder(tmp_path: Path) -> None:
