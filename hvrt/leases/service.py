@@ -218,8 +218,8 @@ class LeaseService:
             held = Held(tuple(taken), Holder(self.runner, self.pid, run_id, scenario, time.time()))
         except BaseException:
             for host in reversed(taken):
-                self._unlock(host)
                 self._leave(host)
+                self._unlock(host)
             raise
         with self._mutex:
             self._held.append(held)
@@ -258,10 +258,11 @@ class LeaseService:
                 self._held.remove(held)
         lapsed = []
         for host in reversed(held.hosts):
-            # the lock first: a process that finds it still held then still finds our record
+            # the record first: the next holder may be this process (one member, many
+            # threads), which cannot join a group it has not left yet
+            self._leave(host)
             if not self._unlock(host):
                 lapsed.append(host)
-            self._leave(host)
         if lapsed:
             log.warning("the lease of %s had lapsed before %s released it", ", ".join(lapsed),
                         held.holder.scenario or "the run")
