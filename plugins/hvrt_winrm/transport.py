@@ -47,6 +47,7 @@ from hvrt.redact import Redactor
 from hvrt.transport.base import STREAMS, Command, OutputCapture, Transport
 from hvrt.transport.download import DownloadSummary
 from hvrt_winrm import files
+from hvrt_winrm.clixml import first_error_line
 from hvrt_winrm.httpbound import BodyTooLarge, BoundedAdapter
 from hvrt_winrm.options import WinRMOptions
 from hvrt_winrm.quoting import argv_to_command_line
@@ -264,6 +265,7 @@ class WinRMTransport(Transport):
                 self._set_wait(protocol, deadline)
                 protocol.send_command_input(shell, command, line[start:start + SEND_PIECE])
         answers: dict[int, Any] = {}
+        errors = ""  # the start of stderr: why the process died, when it does
         while len(answers) < len(ids):
             if time.monotonic() >= deadline:
                 raise RemoteTimeout("no answer within the call's timeout", host=self.host_name,
@@ -274,8 +276,9 @@ class WinRMTransport(Transport):
             except WinRMOperationTimeoutError:
                 continue
             if stderr:
-                log.debug("%s: stderr: %s", self.host_name,
-                          self.redactor.literals(stderr[:_STDERR_SHOWN].decode("utf-8", "replace")))
+                shown = self.redactor.literals(stderr[:_STDERR_SHOWN].decode("utf-8", "replace"))
+                log.debug("%s: stderr: %s", self.host_name, shown)
+                errors = (errors + shown)[:_STDERR_SHOWN]
             try:
                 lines = self._lines.feed(stdout)
             except _Oversized as exc:
@@ -292,7 +295,9 @@ class WinRMTransport(Transport):
                 if answer.get("id") in ids:
                     answers[answer["id"]] = answer
             if done:
-                raise _Lost(f"the node's PowerShell process exited ({code})")
+                first = first_error_line(errors)
+                said = f": {first[:300]}" if first else ""
+                raise _Lost(f"the node's PowerShell process exited ({code}){said}")
         results = []
         for (name, _), request_id in zip(calls, ids, strict=True):
             answer = answers[request_id]
@@ -373,8 +378,10 @@ class WinRMTransport(Transport):
             if code >= 500 or code == 0:
                 return f"HTTP {code or 'error'}"
             raise TransportError(f"WinRM error: {exc}", host=self.host_name, step=step) from None
+        if isinstance(exc, _Lost):  # its message says why (the process's first error line)
+            return str(exc)
         if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                            requests.exceptions.ChunkedEncodingError, _Lost, ConnectionError)):
+                            requests.exceptions.ChunkedEncodingError, ConnectionError)):
             return f"{type(exc).__name__}"
         raise exc
 

@@ -88,6 +88,9 @@ def test_powershell_2_cannot_run_the_host_loop(connect, os_nodes) -> None:
     request, so not one module function runs (the node's side: tests/hvrt/sandbox/wsman)."""
     host, transport = connect("hv-2008r2", "2012")
     found = checks(transport, host)
-    assert found["reachable"]["ok"] is True and found["auth"]["ok"] is False
-    assert found["powershell"]["ok"] is None  # the transport does not pass the loop's stderr on
+    assert found["reachable"]["ok"] is True
+    assert found["auth"]["ok"] is True  # logged in; the loop's own error names the missing cmdlet
+    assert found["powershell"]["ok"] is False
+    assert "PowerShell 3.0 or later is required" in found["powershell"]["detail"]
+    assert "ConvertFrom-Json" in found["powershell"]["detail"]
     assert os_nodes["hv-2008r2"].model.calls() == []
