@@ -27,7 +27,7 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hvrt.sandbox.wsman import fn_files, fn_hyperv, oscheck
-from hvrt.sandbox.wsman.cmdline import split_argv
+from hvrt.sandbox.wsman.cmdline import program_name, split_argv
 from hvrt.sandbox.wsman.fn_files import FunctionError
 from hvrt.sandbox.wsman.host import HostModel
 from hvrt.sandbox.wsman.shell import Process
@@ -290,7 +290,7 @@ def decode_encoded_command(value: str) -> str:
 def run_program(node: Node, proc: Process, file: str, arguments: str, *, via_cmd: bool) -> tuple[int, str, str]:
     """Run a simulated executable; returns (exit code, stdout, stderr) for short programs."""
     argv = split_argv(arguments)
-    base = file.replace("/", "\\").rsplit("\\", 1)[-1].lower().removesuffix(".exe")
+    base = program_name(file)
     state = node.model.state()
     if base == "hostname":
         return 0, state["computer_name"] + "\r\n", ""
