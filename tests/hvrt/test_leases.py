@@ -186,6 +186,7 @@ def test_crossed_orders_never_deadlock_and_never_share_a_host(coordination: str)
     guard = threading.Lock()
 
     rounds = 5 if coordination.startswith("etcd") else 15  # etcd: a dozen HTTP requests a round
+    finished: list[str] = []
 
     def worker(service: LeaseService, hosts: list[str], name: str) -> None:
         for _ in range(rounds):
@@ -198,6 +199,7 @@ def test_crossed_orders_never_deadlock_and_never_share_a_host(coordination: str)
                 for h in hosts:
                     using.pop(h)
             service.release(held)
+        finished.append(name)  # not reached when a hold raised
 
     with LeaseService(coordination, poll=0.05) as a, LeaseService(coordination, poll=0.05) as b:
         threads = [threading.Thread(target=worker, args=(a, ["hv1", "hv2", "ctl1"], "x")),
@@ -209,6 +211,7 @@ def test_crossed_orders_never_deadlock_and_never_share_a_host(coordination: str)
             t.join(20)
         assert not any(t.is_alive() for t in threads), "the holds deadlocked"
     assert clash == []
+    assert sorted(finished) == ["x", "y", "z"]
 
 
 def test_cancel_while_waiting_returns_within_a_poll_holding_nothing(coordination: str) -> None:
