@@ -265,6 +265,12 @@ def _network(s: LMap, devstack: LMap, extra: dict[str, Any], p: Problems) -> dic
     return out
 
 
+LEGACY_PHYSICAL_INTERFACE = "eth1"
+"""The controller NIC the legacy tool put on ``br-eth1`` for VLAN and flat networks
+(``utils.sh:427``); DevStack does the same with ``PUBLIC_INTERFACE``. A lab template's
+``settings.devstack.physical_interface`` wins."""
+
+
 def _lab(nodes: dict[str, dict[str, Any]], template: Path | None, result: LegacyImport) -> dict[str, Any]:
     """``lab:`` (and ``release:``) from the template, with a placeholder node per missing host."""
     base: dict[str, Any] = {}
@@ -304,6 +310,10 @@ def _lab(nodes: dict[str, dict[str, Any]], template: Path | None, result: Legacy
     for key in ("plugins", "settings", "timeouts"):
         if key in base:
             out[key] = base[key]
+    settings = dict(out.get("settings") or {})
+    devstack = dict(settings.get("devstack") or {})
+    devstack.setdefault("physical_interface", LEGACY_PHYSICAL_INTERFACE)
+    out["settings"] = {**settings, "devstack": devstack}
     return out
 
 

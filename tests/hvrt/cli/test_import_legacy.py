@@ -140,6 +140,12 @@ def test_placeholder_addresses_are_loopback(imported: Path) -> None:
     assert {s.origin for s in config.secrets} == {"env:HVRT_NODE_PASSWORD", "env:HVRT_ADMIN_PASSWORD"}
 
 
+def test_the_controller_nic_is_the_legacy_one(imported: Path) -> None:
+    from hvrt.config import load_config
+
+    assert load_config(imported, environ=ENV).settings["devstack"]["physical_interface"] == "eth1"  # utils.sh:427
+
+
 def test_default_run_is_the_legacy_default_set(imported: Path) -> None:
     proc = hvrt("plan", "-c", str(imported), "--json", cwd=imported.parent, env=ENV)
     names = [s["name"] for s in json.loads(proc.stdout)["scenarios"]]
