@@ -32,7 +32,7 @@ from pathlib import Path
 
 from hvrt.config.model import Secret
 from hvrt.errors import InfrastructureError
-from hvrt.sandbox import venvs
+from hvrt.sandbox import keystone_warm, venvs
 
 WSGI_MODULE = "hvrt_keystone_wsgi"
 _WSGI_SOURCE = '''"""Load Keystone's WSGI app for gunicorn (written by hvrt.sandbox.keystone)."""
@@ -119,6 +119,7 @@ class KeystoneServer:
         self._initialise()
         self._launch()
         self._wait_ready()
+        keystone_warm.warm_up(self.auth_url, self._password)  # the first test run would pay for it
         return self
 
     def _write_config(self) -> None:

@@ -101,6 +101,13 @@ def test_admin_password_gets_a_fernet_token_and_a_wrong_one_does_not(running: Ru
     assert _token(running.auth_url, running.password + "x") == (401, None)
 
 
+def test_warm_up_reads_what_tempest_reads_first_and_a_wrong_password_warms_nothing(running: Running) -> None:
+    from hvrt.sandbox import keystone_warm
+
+    assert keystone_warm.warm_up(running.auth_url, running.password) == 2 + len(keystone_warm.LISTS)
+    assert keystone_warm.warm_up(running.auth_url, running.password + "x") == 0
+
+
 def test_up_again_reports_the_running_one(running: Running, tmp_path: Path) -> None:
     again = _cli("up", "--state-dir", str(running.state), "--address", ADDRESS, "--port", "0",
                  "--password-file", str(tmp_path / "never-read"))
