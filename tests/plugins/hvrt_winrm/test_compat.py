@@ -13,6 +13,7 @@ from hvrt_winrm.compat.reference import Reference, SpecError
 from hvrt_winrm.compat.refresh import REPOS, parse_page, refresh
 from hvrt_winrm.compat.scan import scan_source
 from hvrt_winrm.compat.sources import SourceError, Unit, file_units, repo_root, shipped_units
+from hvrt_winrm.support import SUPPORT, compat_target
 
 DATA = Path(__file__).parent / "data" / "compat"
 ROOT = repo_root()
@@ -229,6 +230,54 @@ def test_the_2012_r2_only_performance_option_sits_in_an_annotated_function(refer
                if u.kind == "parameter" and u.name == "VirtualMachineMigrationPerformanceOption"]
     allowed = reference.allowed(usage.restriction)
     assert "2012r2" in allowed and not {"2012", "2012-wmf51"} & allowed
+
+
+def _supported_targets() -> set[str]:
+    """The compat targets of every Windows the winrm plugin accepts, with and without WMF 5.1."""
+    return {compat_target(name, powershell) for name, os in SUPPORT.items() if not os.refused
+            for powershell in os.powershell_choices()}
+
+
+def _contrib_units() -> list[Unit]:
+    units = [u for u in shipped_units() if u.label.startswith("contrib/")]
+    assert {u.label.rsplit("/", 1)[-1] for u in units if u.label.endswith(".ps1")} == {
+        "install_msi.ps1", "live_migration.ps1", "vswitch.ps1"}
+    return units
+
+
+def test_the_contrib_scripts_are_clean_on_every_supported_target(reference):
+    """The Salt states' and the Puppet module's PowerShell runs wherever the winrm plugin does."""
+    supported = _supported_targets()
+    assert supported == {"2012", "2012-wmf51", "2012r2", "2012r2-wmf51", "2016", "2019", "2022"}
+    units = _contrib_units()
+    assert [str(f) for f in Checker(reference, sorted(supported)).check(units)] == []
+    # and no script is clean there by being annotated away from a supported target
+    checker = Checker(reference)
+    for unit in units:
+        assert reference.allowed(checker.scan(unit).base) >= supported, unit.label
+
+
+def test_the_contrib_scripts_never_claim_2008r2(reference):
+    checker = Checker(reference)
+    scripts = [u for u in _contrib_units() if u.label.endswith(".ps1")]
+    for unit in scripts:
+        assert not {"2008r2", "2008r2-wmf51"} & reference.allowed(checker.scan(unit).base), unit.label
+    assert Checker(reference, ["2008r2", "2008r2-wmf51"]).check(scripts) == []
+
+
+def test_the_puppet_performance_option_sits_in_a_2012r2_function(reference):
+    script = next(u for u in _contrib_units() if u.label == "contrib/puppet/modules/hvrt/files/live_migration.ps1")
+    scan = Checker(reference).scan(script)
+    [usage] = [u for u in scan.usages if u.kind == "parameter" and u.name == "VirtualMachineMigrationPerformanceOption"]
+    allowed = reference.allowed(usage.restriction)
+    assert "2012r2" in allowed and not {"2012", "2012-wmf51"} & allowed
+    assert not [u for u in scan.usages if u.kind == "command" and u.name == "Get-FileHash"]
+
+
+def test_the_salt_install_script_hashes_without_get_filehash(reference):
+    script = next(u for u in _contrib_units() if u.label.endswith("/compute/files/install_msi.ps1"))
+    assert not [u for u in Checker(reference).scan(script).usages if u.name == "Get-FileHash"]
+    assert "[System.Security.Cryptography.SHA256]::Create()" in (script.text or "")
 
 
 def test_the_docs_table_is_current(capsys):

@@ -2,6 +2,7 @@
 # it exists with the wanted type, 1 when it does not. -Mode Set creates a missing
 # switch when -Create is true and fails otherwise; it never removes a switch or
 # changes its type. Run by the hvrt::vswitch class.
+# hvrt-compat: 2012+
 param(
     [Parameter(Mandatory = $true)][ValidateSet('Set', 'Test')][string]$Mode,
     [Parameter(Mandatory = $true)][string]$Name,

@@ -5,9 +5,26 @@
 # hvrt.compute.install state; prints one JSON object in Salt's stateful-command
 # protocol. Every value arrives as data and is only ever passed to msiexec as a
 # quoted argument.
+# hvrt-compat: 2012+
 $ErrorActionPreference = 'Stop'
 $spec = $env:HVRT_MSI | ConvertFrom-Json
 $ok = @(0, 1641, 3010)
+
+function Get-Sha256([string]$Path) {
+    # .NET's SHA256 rather than Get-FileHash, which PowerShell 3.0 (Windows Server
+    # 2012) does not have; the same upper-case hex digits Get-FileHash gives.
+    $full = (Get-Item -LiteralPath $Path).FullName
+    $stream = [System.IO.File]::OpenRead($full)
+    $hasher = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $digest = $hasher.ComputeHash($stream)
+    }
+    finally {
+        $hasher.Dispose()
+        $stream.Dispose()
+    }
+    return [BitConverter]::ToString($digest).Replace('-', '')
+}
 
 function Get-MsiProperty([string]$Path, [string]$Name) {
     $installer = New-Object -ComObject WindowsInstaller.Installer
@@ -60,7 +77,7 @@ function Write-State([bool]$Changed, [string]$Comment, [string]$Version) {
 }
 
 if ($spec.sha256) {
-    $actual = (Get-FileHash -LiteralPath $spec.path -Algorithm SHA256).Hash
+    $actual = Get-Sha256 $spec.path
     if ($actual -ne [string]$spec.sha256) {
         Write-State $false ('{0} has SHA-256 {1}, which does not match the expected {2}; msiexec was not started' -f $spec.path, $actual, $spec.sha256) ''
         exit 1

@@ -1,7 +1,8 @@
 # Turn Hyper-V live migration on or off as $env:HVRT_LIVE_MIGRATION (JSON) says:
 # {"enabled": bool, "authentication": "Kerberos"|"CredSSP", "max_migrations": n,
-#  "networks": ["10.0.0.0/24", ...]}. Called by the hvrt.compute.live_migration
+#  "networks": ["192.0.2.0/24", ...]}. Called by the hvrt.compute.live_migration
 # state; prints one JSON object in Salt's stateful-command protocol.
+# hvrt-compat: 2012+
 $ErrorActionPreference = 'Stop'
 $spec = $env:HVRT_LIVE_MIGRATION | ConvertFrom-Json
 $vmhost = Get-VMHost

@@ -3,6 +3,7 @@
 # "allow_management_os"}. An existing switch is used as it is: it is never removed
 # and its type never changed. Called by the hvrt.compute.vswitch state; prints one
 # JSON object in Salt's stateful-command protocol.
+# hvrt-compat: 2012+
 $ErrorActionPreference = 'Stop'
 $spec = $env:HVRT_VSWITCH | ConvertFrom-Json
 $name = [string]$spec.name
