@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from hvrt.results import RunSummary, ScenarioResult, StageRecord, TestCase
 from hvrt.results.console import duration
-from hvrt.stages import STAGES
+from hvrt.stages import CONCURRENT, PIPELINE
 
 WIDTH = 1000
 LABEL = 210
@@ -30,7 +30,7 @@ PLOT = WIDTH - LABEL - 40
 """Width of the plotting area (a margin on the right keeps the last tick's label whole)."""
 COLOURS = {
     "plan": "#9e9e9e", "provision": "#8e6fc1", "configure": "#2f7ed8", "deploy": "#e08a1e",
-    "test": "#2e9e5b", "collect": "#7f8c8d", "report": "#b5a642", "teardown": "#c0504d",
+    "start": "#17a2b8", "test": "#2e9e5b", "collect": "#7f8c8d", "report": "#b5a642", "teardown": "#c0504d",
 }
 """One colour per stage, the same on every page."""
 
@@ -60,6 +60,16 @@ def _axis(y: int, span: float) -> list[str]:
     return out
 
 
+def _lane(stage: str) -> tuple[float, float]:
+    """(offset, height) of a stage's bar in its row: stages that run side by side
+    (:data:`hvrt.stages.CONCURRENT`) share the row in lanes, one above the other."""
+    for group in CONCURRENT:
+        if stage in group:
+            height = BAR / len(group)
+            return group.index(stage) * height, height
+    return 0.0, float(BAR)
+
+
 def _stage_bars(stages: Sequence[StageRecord], origin: float, scale: float, y: int) -> list[str]:
     out = []
     for rec in stages:
@@ -67,17 +77,18 @@ def _stage_bars(stages: Sequence[StageRecord], origin: float, scale: float, y: i
             continue
         x = LABEL + (rec.started - origin) * scale
         w = max(1.0, (rec.ended - rec.started) * scale)
+        offset, height = _lane(rec.stage)
         colour = COLOURS.get(rec.stage, "#555")
         edge = ' stroke="#b00" stroke-width="2"' if rec.status == "failed" else ""
-        out.append(f'<rect class="stage" data-stage="{escape(rec.stage)}" x="{x:.1f}" y="{y}" width="{w:.1f}" '
-                   f'height="{BAR}" fill="{colour}"{edge}><title>{escape(rec.stage)} {escape(rec.status)} '
-                   f'{escape(duration(rec.ended - rec.started))}</title></rect>')
+        out.append(f'<rect class="stage" data-stage="{escape(rec.stage)}" x="{x:.1f}" y="{y + offset:g}" '
+                   f'width="{w:.1f}" height="{height:g}" fill="{colour}"{edge}><title>{escape(rec.stage)} '
+                   f'{escape(rec.status)} {escape(duration(rec.ended - rec.started))}</title></rect>')
     return out
 
 
 def _legend(y: int) -> list[str]:
     out, x = [], LABEL
-    for stage in STAGES:
+    for stage in PIPELINE:
         out.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{COLOURS[stage]}"/>'
                    f'<text x="{x + 14}" y="{y + 9}" font-size="10">{stage}</text>')
         x += 14 + 8 * len(stage) + 12
