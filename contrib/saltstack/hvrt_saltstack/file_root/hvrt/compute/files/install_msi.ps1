@@ -15,12 +15,16 @@ function Get-Sha256([string]$Path) {
     # 2012) does not have; the same upper-case hex digits Get-FileHash gives.
     $full = (Get-Item -LiteralPath $Path).FullName
     $stream = [System.IO.File]::OpenRead($full)
-    $hasher = [System.Security.Cryptography.SHA256]::Create()
     try {
-        $digest = $hasher.ComputeHash($stream)
+        $hasher = [System.Security.Cryptography.SHA256]::Create()
+        try {
+            $digest = $hasher.ComputeHash($stream)
+        }
+        finally {
+            $hasher.Dispose()
+        }
     }
     finally {
-        $hasher.Dispose()
         $stream.Dispose()
     }
     return [BitConverter]::ToString($digest).Replace('-', '')
