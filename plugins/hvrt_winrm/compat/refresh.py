@@ -68,7 +68,7 @@ TARGETS = [
 # Commands looked up besides those hvrt's scripts use, so that a script adding one of
 # these common version-bound commands gets a precise finding.
 EXTRA_COMMANDS = ["Compress-Archive", "Expand-Archive", "Invoke-RestMethod", "Get-WmiObject", "New-TemporaryFile",
-                  "Write-Information", "Get-VM", "Get-VMNetworkAdapter", "Set-VMSwitch"]
+                  "Write-Information", "Get-VM", "Get-VMNetworkAdapter", "Set-VMSwitch", "Get-FileHash"]
 
 # Language features: (id, title, version introduced, repo key, path, pattern that the
 # page must contain, which is the fact's evidence).
