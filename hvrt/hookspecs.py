@@ -3,8 +3,7 @@
 The pipeline of one scenario is
 ``plan -> provision -> (configure | deploy) -> start -> test -> collect -> report ->
 teardown`` (:data:`hvrt.stages.PIPELINE`; configure and deploy run side by side,
-:data:`hvrt.stages.CONCURRENT`; ``start`` is not run yet while it is in
-:data:`hvrt.stages.NOT_YET_RUN`). Implement a hook with ``@hvrt.hookimpl`` in a module
+:data:`hvrt.stages.CONCURRENT`. Implement a hook with ``@hvrt.hookimpl`` in a module
 that the ``hvrt`` entry-point group names; implementations of hooks that are not
 listed here are rejected when the plugin manager is built.
 
@@ -217,8 +216,7 @@ def hvrt_deploy(ctx: ScenarioContext) -> Deployment | None:
 
 @hookspec(firstresult=True)
 def hvrt_start_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | None:
-    """Called in the ``start`` stage (once it is run, see :data:`hvrt.stages.NOT_YET_RUN`),
-    after configure and deploy both ended, once per
+    """Called in the ``start`` stage, once configure and deploy both ended, once per
     leased compute node (in parallel), before :func:`hvrt_check_deployment`.
 
     :param ctx: the scenario context; ``ctx.deployment`` is the deployed cloud.

@@ -119,12 +119,13 @@ def test_rerun_with_reuse_tests_the_recorded_cloud_on_its_hosts(lab) -> None:
         stages = stages_of(result)
         assert stages["configure"] == stages["deploy"] == "skipped"
         assert stages["provision"] == stages["test"] == stages["collect"] == stages["teardown"] == "ok"
+        assert stages["start"] == "ok"  # a reused cloud is checked before it is tested
         assert (result.nodes, result.controller) == (before.nodes, before.controller), "pinned to the cloud"
         deployment = runner.deployments[result.name]
         assert deployment.controller == before.controller and deployment.password.reveal() == SECRET
         assert result.facts["deployment"] == before.facts["deployment"]
     meta = json.loads((second.run_dir / "run.json").read_text())
-    assert meta["stages"] == ["plan", "provision", "test", "collect", "report", "teardown"]
+    assert meta["stages"] == ["plan", "provision", "start", "test", "collect", "report", "teardown"]
     assert set(meta["deployments_from"].values()) == {str(first.run_dir.resolve())}
 
 
@@ -139,12 +140,13 @@ def test_stages_configure_deploy_runs_those_and_the_bookkeeping(lab) -> None:
     outcome, executed = lab(runner, ["alpha"], stages=select_stages(["configure,deploy"]))
     (alpha,) = outcome.summary.scenarios
     assert stages_of(alpha) == {"plan": "ok", "provision": "skipped", "configure": "ok", "deploy": "ok",
-                                "test": "skipped", "collect": "ok", "report": "ok", "teardown": "ok"}
+                                "start": "skipped", "test": "skipped", "collect": "ok", "report": "ok",
+                                "teardown": "ok"}
     assert runner.asked == {} and alpha.tests == []
     ran = [e.split()[1] for e in executed]
     assert sorted(ran[:2]) == ["configure", "deploy"] and ran[2:] == ["collect", "teardown"]  # side by side
     skipped = [e for e in read_journal(outcome.run_dir / "journal.jsonl").events if e["event"] == "stage_skipped"]
-    assert [e["stage"] for e in skipped] == ["provision", "test"]
+    assert [e["stage"] for e in skipped] == ["provision", "start", "test"]
     assert alpha.facts["deployment"]["controller"] == alpha.controller
 
 
@@ -154,8 +156,8 @@ def test_from_test_reuses_the_newest_recorded_deployment(lab) -> None:
     outcome, executed = lab(runner, ["alpha"], stages=select_stages(start="test"))
     (alpha,) = outcome.summary.scenarios
     assert stages_of(alpha) == {"plan": "ok", "provision": "skipped", "configure": "skipped",
-                                "deploy": "skipped", "test": "ok", "collect": "ok", "report": "ok",
-                                "teardown": "ok"}
+                                "deploy": "skipped", "start": "skipped", "test": "ok", "collect": "ok",
+                                "report": "ok", "teardown": "ok"}
     assert [e.split()[1] for e in executed] == ["collect", "teardown"]  # the runner runs the tests
     assert runner.asked == {"alpha": None} and len(alpha.tests) == len(FIRST)
     assert runner.deployments["alpha"].controller == deployed.summary.scenarios[0].controller

@@ -72,6 +72,7 @@ EXPECTED_ORDER = [
     # configure and deploy side by side: each pair in order, the two interleaved (PAIR)
     "hvrt_stage:configure", "hvrt_configure_node",
     "hvrt_stage:deploy", "hvrt_deploy",
+    "hvrt_stage:start", "hvrt_start_node", "hvrt_check_deployment",
     "hvrt_stage:test", "hvrt_run_tests",
     "hvrt_stage:collect", "hvrt_collect",
     "hvrt_stage:report", "hvrt_report_scenario",
@@ -94,14 +95,11 @@ def test_full_order_of_hook_calls_is_pinned(hvrt_run, hvrt_config, testlab) -> N
     assert seen[:at] + seen[at + 4:] == EXPECTED_ORDER[:at] + EXPECTED_ORDER[at + 4:]
 
 
-NOT_RUN_HOOKS = {"hvrt_cli", "hvrt_config_schema", "hvrt_effective_values", "hvrt_start_node",
-                 "hvrt_check_deployment"}
+NOT_RUN_HOOKS = {"hvrt_cli", "hvrt_config_schema", "hvrt_effective_values"}
 """Hooks a run does not call on its plugin manager: ``hvrt_cli`` is called while the
 command line is built (tests/hvrt/cli/test_registry.py), ``hvrt_config_schema`` while
 the config loads (tests/hvrt/config/test_registry.py), ``hvrt_effective_values`` by
-``hvrt plan --effective`` (tests/hvrt/cli/test_plan.py); the ``start`` stage's hooks
-only once ``start`` leaves ``hvrt.stages.NOT_YET_RUN`` (tests/hvrt/test_engine.py runs
-them through the whole pipeline)."""
+``hvrt plan --effective`` (tests/hvrt/cli/test_plan.py)."""
 
 
 def test_every_hook_is_called_by_a_run() -> None:
