@@ -42,23 +42,36 @@ class LocalTransport(Transport):
     def _execute(self, command: Command, capture: OutputCapture) -> int:
         if self._closed:
             raise TransportError("transport is closed", host=self.host_name)
+        proc = self._spawn(command)
+        # close() may have run while the process was starting: it could not see it, so
+        # the process is registered and the flag checked again under the same lock.
+        with self._lock:
+            self._running.add(proc)
+            closed = self._closed
+        if closed:
+            with self._lock:
+                self._running.discard(proc)
+            _kill_group(proc)
+            _close_pipes(proc)
+            raise TransportError(f"command {command.argv[0]!r} aborted: transport closed", host=self.host_name)
+        try:
+            return self._finish(proc, command, capture)
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+
+    def _spawn(self, command: Command) -> subprocess.Popen[bytes]:
+        """Start ``command`` in a process group of its own (killed whole by close())."""
         argv = command.argv
         full_env = {**os.environ, **(command.env or {})}
         try:
-            proc = subprocess.Popen(
+            return subprocess.Popen(
                 list(argv), stdin=subprocess.PIPE if command.stdin is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, cwd=command.cwd,
                 start_new_session=True,
             )
         except OSError as exc:
             raise TransportError(f"cannot start {argv[0]!r}: {exc}", host=self.host_name) from None
-        with self._lock:
-            self._running.add(proc)
-        try:
-            return self._finish(proc, command, capture)
-        finally:
-            with self._lock:
-                self._running.discard(proc)
 
     def _finish(self, proc: subprocess.Popen[bytes], command: Command, capture: OutputCapture) -> int:
         def pump(stream_name: str, stream: IO[bytes]) -> None:
@@ -158,3 +171,9 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         pass
     proc.wait()
+
+
+def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()

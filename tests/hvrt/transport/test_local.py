@@ -1,10 +1,15 @@
 """The local transport: real subprocesses and the real disk as the "remote" side."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
+import shlex
+import signal
 import stat
+import threading
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -107,3 +112,72 @@ def test_local_endless_output_times_out_and_leaves_no_spill_file(tmp_path: Path)
     with pytest.raises(RemoteTimeout, match=r"\[ctl\].*did not finish within 2s"):
         local.run(["cat", "/dev/zero"], timeout=2)
     assert list(tmp_path.iterdir()) == []
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` has ended (no such process, or only a zombie left to reap)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _wait_for(check, what: str, limit: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + limit
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(what)
+        time.sleep(0.02)
+
+
+class _ClosedWhileStarting(LocalTransport):
+    """Closes itself after starting the process and before registering it: the window
+    in which a close() from another stage could not see the process."""
+
+    def __init__(self, pidfile: Path) -> None:
+        super().__init__("ctl")
+        self.pidfile = pidfile
+        self.started: list[int] = []
+
+    def _spawn(self, command):  # type: ignore[no-untyped-def]
+        proc = super()._spawn(command)
+        self.started.append(proc.pid)
+        _wait_for(lambda: self.pidfile.exists() and self.pidfile.read_text().strip(), "no child pid written")
+        closer = threading.Thread(target=self.close)
+        closer.start()
+        closer.join()
+        return proc
+
+
+def test_local_close_while_a_command_starts_kills_it(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    local = _ClosedWhileStarting(pidfile)
+    target = shlex.quote(str(pidfile))
+    script = f"sleep 30 & echo $! > {target}.tmp && mv {target}.tmp {target}; wait"
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            local.run(["sh", "-c", script], timeout=60)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            errors.append(exc)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    _wait_for(lambda: local._closed, "close() never ran")
+    child = int(pidfile.read_text())
+    try:
+        # Well under the child's 30 s: a process close() missed would still be sleeping.
+        _wait_for(lambda: _gone(child), f"the sleep child {child} outlived close()", limit=15)
+        _wait_for(lambda: _gone(local.started[0]), "the shell outlived close()", limit=15)
+    finally:
+        for pid in (child, *local.started):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    runner.join(timeout=15)
+    assert len(errors) == 1 and isinstance(errors[0], TransportError), errors
+    assert "aborted: transport closed" in str(errors[0]) and "[ctl]" in str(errors[0])
+    assert not local._running
+    with pytest.raises(TransportError, match="closed"):
+        local.run(["true"])
