@@ -15,6 +15,7 @@ Python and the sandbox Tempest live.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shlex
 import shutil
@@ -28,6 +29,9 @@ from hvrt.errors import InfrastructureError
 DATA = Path(__file__).parent / "data" / "devstack"
 DEFAULT_BRANCHES = ("master", "stable/2023.1", "stable/2024.1")
 DEFAULT_EOL_TAGS = ("newton-eol", "ocata-eol")
+_LAYOUT = 1
+"""Raised when :func:`_write_tree` writes something new, so existing repositories follow."""
+_FINGERPRINT_KEY = "hvrt.fingerprint"
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "hvrt sandbox", "GIT_AUTHOR_EMAIL": "sandbox@hvrt.invalid",
     "GIT_COMMITTER_NAME": "hvrt sandbox", "GIT_COMMITTER_EMAIL": "sandbox@hvrt.invalid",
@@ -64,10 +68,25 @@ def sandbox_env(python: str | None = None, hvrt_src: str | None = None, tempest:
     return "\n".join(lines) + "\n"
 
 
+def _data_files() -> list[Path]:
+    return sorted(p for p in DATA.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def data_fingerprint(env_text: str) -> str:
+    """A hash of what every ref's files are made of: the names and bytes of the files in
+    ``hvrt/sandbox/data/devstack/``, the ``hvrt-sandbox.env`` text and the layout version."""
+    digest = hashlib.sha256(f"layout {_LAYOUT}\n".encode())
+    for path in _data_files():
+        data = path.read_bytes()
+        digest.update(f"{path.name}\0{len(data)}\0".encode() + data)
+    digest.update(b"env\0" + env_text.encode())
+    return digest.hexdigest()
+
+
 def _write_tree(work: Path, ref_name: str, env_text: str) -> None:
-    for name in ("stack.sh", "unstack.sh", "functions", "nova-manage"):
-        shutil.copy2(DATA / name, work / name)
-        (work / name).chmod(0o644 if name == "functions" else 0o755)
+    for source in _data_files():
+        shutil.copy2(source, work / source.name)
+        (work / source.name).chmod(0o644 if source.name == "functions" else 0o755)
     (work / "hvrt-sandbox.env").write_text(env_text)
     (work / "hvrt-release").write_text(ref_name + "\n")
     (work / ".gitignore").write_text("local.conf\nlocal.sh\n.localrc.auto\n")
@@ -112,12 +131,83 @@ def build_devstack_repo(
         _write_tree(target, branch, env_text)
         _git(target, "commit", "-q", "-am", f"{branch} release")
         _git(target, "checkout", "-q", "master")
-    if owner is not None:
-        for folder, dirs, files in os.walk(target):
-            for name in [folder, *(os.path.join(folder, d) for d in dirs),
-                         *(os.path.join(folder, f) for f in files)]:
-                os.lchown(name, *owner)
+    _git(target, "config", _FINGERPRINT_KEY, data_fingerprint(env_text))
+    _hand_over(target, owner)
     return target
+
+
+def _hand_over(target: Path, owner: tuple[int, int] | None) -> None:
+    if owner is None:
+        return
+    for folder, dirs, files in os.walk(target):
+        for name in [folder, *(os.path.join(folder, d) for d in dirs),
+                     *(os.path.join(folder, f) for f in files)]:
+            os.lchown(name, *owner)
+
+
+def recorded_fingerprint(repo: Path | str) -> str | None:
+    """The :func:`data_fingerprint` the repository was last built or updated from."""
+    try:
+        return _git(Path(repo), "config", "--local", _FINGERPRINT_KEY) or None
+    except InfrastructureError:  # git exits 1 when the key is not set
+        return None
+
+
+def ensure_devstack_repo(
+    target: Path | str,
+    *,
+    branches: Sequence[str] = DEFAULT_BRANCHES,
+    eol_tags: Sequence[str] = DEFAULT_EOL_TAGS,
+    env_text: str | None = None,
+    owner: tuple[int, int] | None = None,
+) -> str:
+    """Make the repository at ``target`` carry the current stand-in files; returns
+    ``"built"``, ``"updated"`` or ``"current"``.
+
+    Run at every ``lab up``. A missing repository is built. One whose recorded
+    fingerprint differs from the package data's gets a new commit on every branch and
+    a moved ``-eol`` tag, in place, so the controllers' existing clones pick the new
+    scripts up with the deployer's ``git fetch`` (history is kept: commits added on
+    top, such as :func:`add_commit`'s, stay).
+    """
+    target = Path(target).absolute()
+    env_text = env_text if env_text is not None else sandbox_env()
+    if not (target / ".git").exists():
+        build_devstack_repo(target, branches=branches, eol_tags=eol_tags, env_text=env_text, owner=owner)
+        return "built"
+    wanted = data_fingerprint(env_text)
+    if recorded_fingerprint(target) == wanted:
+        return "current"
+    _git(target, "checkout", "-q", "--force", "master")
+    _refresh(target, "master", "updated stand-in", env_text)
+    for tag in eol_tags:
+        series = tag.removesuffix("-eol")
+        exists = bool(_git(target, "tag", "--list", tag))
+        _git(target, "checkout", "-q", "--force", "--detach", tag if exists else "master")
+        if _refresh(target, tag, f"{series} end of life: updated stand-in", env_text) or not exists:
+            _git(target, "tag", "-f", "-a", tag, "-m", f"{series} is end of life")
+    for branch in branches:
+        if branch == "master":
+            continue
+        if _git(target, "branch", "--list", branch):
+            _git(target, "checkout", "-q", "--force", branch)
+        else:
+            _git(target, "checkout", "-q", "--force", "-b", branch, "master")
+        _refresh(target, branch, f"{branch}: updated stand-in", env_text)
+    _git(target, "checkout", "-q", "--force", "master")
+    _git(target, "config", _FINGERPRINT_KEY, wanted)
+    _hand_over(target, owner)
+    return "updated"
+
+
+def _refresh(repo: Path, ref_name: str, message: str, env_text: str) -> bool:
+    """Rewrite the checked-out ref's stand-in files; commit if anything changed."""
+    _write_tree(repo, ref_name, env_text)
+    _git(repo, "add", "-A", "--", ".")
+    if not _git(repo, "status", "--porcelain", "--untracked-files=no"):
+        return False
+    _git(repo, "commit", "-q", "-m", message)
+    return True
 
 
 def add_commit(repo: Path | str, branch: str, message: str = "update") -> str:

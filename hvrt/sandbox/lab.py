@@ -143,11 +143,13 @@ class SandboxLab:
                     path.write_bytes(b"hvrt sandbox image " + path.name.encode() + b"\n" * 64)
 
     def _ensure_devstack_repo(self, log) -> None:  # type: ignore[no-untyped-def]
-        if not (self.devstack_repo / ".git").exists() and not (self.devstack_repo / "HEAD").exists():
-            from hvrt.sandbox.devstack_repo import build_devstack_repo
+        """Build the stand-in repository, or commit the package's current scripts into it
+        when they changed since it was built (running controllers' clones fetch them)."""
+        from hvrt.sandbox.devstack_repo import ensure_devstack_repo
 
-            log(f"building the DevStack stand-in repository in {self.devstack_repo}")
-            build_devstack_repo(self.devstack_repo)
+        outcome = ensure_devstack_repo(self.devstack_repo)
+        if outcome != "current":
+            log(f"DevStack stand-in repository {outcome} in {self.devstack_repo}")
 
     def fingerprint(self) -> str:
         """What the running nodes were started from (addresses, users, passwords), hashed."""

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from hvrt.sandbox.devstack_repo import add_commit, build_devstack_repo, sandbox_env
+from hvrt.sandbox import devstack_repo
+from hvrt.sandbox.devstack_repo import add_commit, build_devstack_repo, ensure_devstack_repo, sandbox_env
 
 
 def git(*args: str) -> str:
@@ -103,3 +105,68 @@ def test_stack_sh_honours_local_conf_and_fails_on_request(origin: Path, tmp_path
     assert failed.returncode == 1
     log = (dest / "logs" / "stack.sh.log").read_text()
     assert "ERROR: step install failed" in log and "step config" not in log
+
+
+def _updated_data(tmp_path: Path) -> Path:
+    """A copy of the stand-in's data folder whose stack.sh differs from the package's."""
+    data = tmp_path / "data"
+    shutil.copytree(devstack_repo.DATA, data)
+    stack = data / "stack.sh"
+    stack.write_text(stack.read_text() + "\n# hvrt-updated-stack\n")
+    return data
+
+
+def test_ensure_updates_the_repository_in_place_when_the_data_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = tmp_path / "devstack.git"
+    assert ensure_devstack_repo(origin, env_text="") == "built"
+    assert ensure_devstack_repo(origin, env_text="") == "current"
+    own = add_commit(origin, "stable/2023.1", "a commit of its own")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(origin), str(clone))
+    before = {ref: git("-C", str(origin), "rev-parse", ref) for ref in ("master", "stable/2024.1", "newton-eol")}
+
+    monkeypatch.setattr(devstack_repo, "DATA", _updated_data(tmp_path))
+    assert ensure_devstack_repo(origin, env_text="") == "updated"
+    assert ensure_devstack_repo(origin, env_text="") == "current"
+
+    # the existing clone gets the new scripts the way the deployer updates it
+    git("-C", str(clone), "fetch", "-q", "--prune", "--force", "--tags", "origin",
+        "+refs/heads/*:refs/remotes/origin/*")
+    for ref, remote in (("master", "origin/master"), ("stable/2023.1", "origin/stable/2023.1"),
+                        ("stable/2024.1", "origin/stable/2024.1"), ("newton-eol", "newton-eol"),
+                        ("ocata-eol", "ocata-eol")):
+        assert "# hvrt-updated-stack" in git("-C", str(clone), "show", f"{remote}:stack.sh"), ref
+        assert git("-C", str(clone), "show", f"{remote}:hvrt-release") == ref
+        assert git("-C", str(clone), "ls-tree", remote, "stack.sh").split()[0] == "100755"
+    for ref, old in before.items():  # new commits on top, history kept
+        assert git("-C", str(origin), "rev-parse", ref) != old
+        git("-C", str(origin), "merge-base", "--is-ancestor", old, ref)
+    git("-C", str(origin), "merge-base", "--is-ancestor", own, "stable/2023.1")
+    assert git("-C", str(origin), "show", "stable/2023.1:hvrt-updates") == "a commit of its own"
+    assert git("-C", str(origin), "rev-parse", "--abbrev-ref", "HEAD") == "master"
+    assert "refs/heads/stable/newton" not in git("-C", str(origin), "for-each-ref", "--format=%(refname)")
+
+
+def test_ensure_records_a_missing_fingerprint_without_a_new_commit(tmp_path: Path) -> None:
+    origin = build_devstack_repo(tmp_path / "devstack.git", env_text="")
+    git("-C", str(origin), "config", "--unset", "hvrt.fingerprint")  # as built before fingerprints
+    heads = git("-C", str(origin), "for-each-ref", "--format=%(objectname) %(refname)")
+    assert ensure_devstack_repo(origin, env_text="") == "updated"
+    assert git("-C", str(origin), "for-each-ref", "--format=%(objectname) %(refname)") == heads
+    assert ensure_devstack_repo(origin, env_text="") == "current"
+    assert ensure_devstack_repo(origin, env_text="# moved\n") == "updated"
+    assert git("-C", str(origin), "show", "master:hvrt-sandbox.env") == "# moved"
+
+
+def test_fingerprint_follows_names_and_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = devstack_repo.data_fingerprint("")
+    data = tmp_path / "data"
+    shutil.copytree(devstack_repo.DATA, data)
+    monkeypatch.setattr(devstack_repo, "DATA", data)
+    assert devstack_repo.data_fingerprint("") == first
+    (data / "functions").rename(data / "functions2")
+    assert devstack_repo.data_fingerprint("") != first
+    (data / "functions2").rename(data / "functions")
+    assert devstack_repo.data_fingerprint("") == first
+    assert devstack_repo.data_fingerprint("x") != first
