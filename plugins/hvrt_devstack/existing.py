@@ -131,11 +131,11 @@ def access_from_cloud(ctx: ScenarioContext, config: OpenStackConfig, name: str,
 
 
 def deploy(ctx: ScenarioContext) -> Deployment:
+    """The existing cloud as a Deployment (nothing is stacked); its health is checked in
+    the ``start`` stage, once the nodes configured meanwhile have started their services."""
     settings = ctx.config.plugin_settings("deploy")
     config, name = open_config(settings)
     access, region = access_from_cloud(ctx, config, name, settings)
-    record = check_health(ctx, access, float(settings.get("health_timeout", 300)),
-                          float(settings.get("health_interval", 5)))
     assert access.password is not None
     return Deployment(
         controller=ctx.controller.name, auth_url=access.auth_url or "", username=access.username,
@@ -143,9 +143,18 @@ def deploy(ctx: ScenarioContext) -> Deployment:
         tempest_command=tuple(settings.get("tempest_command") or ("tempest",)),
         workdir=settings.get("workdir"),
         extra={"cloud": name, "clouds_yaml": config.config_filename,
-               "auth_type": region.config.get("auth_type"), "compute_url": record["compute_url"],
-               "network_url": record["network_url"]},
+               "auth_type": region.config.get("auth_type"), "compute_url": access.compute_url,
+               "network_url": access.network_url},
     )
+
+
+def check_deployment(ctx: ScenarioContext) -> dict[str, Any]:
+    """Wait until the scenario's nodes and the cloud's agents are in service."""
+    settings = ctx.config.plugin_settings("deploy")
+    config, name = open_config(settings)
+    access, _ = access_from_cloud(ctx, config, name, settings)
+    return check_health(ctx, access, float(settings.get("health_timeout", 300)),
+                        float(settings.get("health_interval", 5)))
 
 
 @hvrt.hookimpl
@@ -153,3 +162,10 @@ def hvrt_deploy(ctx: ScenarioContext) -> Deployment | None:
     if selected_deployer(ctx.config) != NAME:
         return None
     return deploy(ctx)
+
+
+@hvrt.hookimpl
+def hvrt_check_deployment(ctx: ScenarioContext, deployment: Deployment) -> dict[str, Any] | None:
+    if selected_deployer(ctx.config) != NAME:
+        return None
+    return check_deployment(ctx)

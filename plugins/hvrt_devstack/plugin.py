@@ -7,9 +7,10 @@ In the ``deploy`` stage it checks DevStack out on the controller at the release'
 tag (:mod:`.repo`), renders ``local.conf`` and ``local.sh`` (:mod:`.localconf`),
 writes the networking-hyperv DevStack plugin when the scenario loads the ``hyperv``
 mechanism driver (:mod:`.hyperv_plugin`), caches the images and runs ``unstack.sh`` +
-``stack.sh`` (:mod:`.stack`), then waits until every Hyper-V node of the scenario and
-the controller's own agents are in service and maps the computes into Nova's cell
-(:mod:`.postdeploy`, :mod:`.health`). The
+``stack.sh`` (:mod:`.stack`), while the Hyper-V nodes are configured beside it. In the
+``start`` stage, once the nodes' services run, it waits until every Hyper-V node of
+the scenario and the controller's own agents are in service and maps the computes
+into Nova's cell (:mod:`.postdeploy`, :mod:`.health`). The
 collector (:mod:`.collector`) fetches DevStack's logs and the service configs. At
 teardown it runs ``unstack.sh`` in the checkout when the run's ``--destroy`` policy
 says so, so the controller's services are stopped (its output in
@@ -126,20 +127,21 @@ def verify_deployment(ctx: ScenarioContext, settings: DevstackSettings) -> dict[
 
 
 def deploy(ctx: ScenarioContext, settings: DevstackSettings) -> Deployment:
-    """:func:`stack_controller` then :func:`verify_deployment`; the cloud as a Deployment."""
+    """:func:`stack_controller`; the cloud as a Deployment. Its health is checked in the
+    ``start`` stage (:func:`hvrt_check_deployment`), once the nodes configured beside the
+    stacking have started their services."""
     info = stack_controller(ctx, settings)
-    record = verify_deployment(ctx, settings)
     release, controller = ctx.config.release, ctx.controller
-    auth_url = ctx.state[VERIFY]["auth_url"]
+    verify = ctx.state[VERIFY]
     tempest_conf = str(ctx.state[NAME]["tempest_conf"])
     return Deployment(
-        controller=controller.name, auth_url=auth_url or "", username=settings.username,
+        controller=controller.name, auth_url=verify["auth_url"] or "", username=settings.username,
         password=release.password, project=settings.project, tempest_conf=tempest_conf,
         tempest_command=tuple(info.get("tempest_command") or settings.tempest_command),
         workdir=info.get("workdir") or posixpath.dirname(posixpath.dirname(tempest_conf)),
-        extra={"devstack": ctx.result.facts["devstack"], "compute_url": record["compute_url"],
-               "network_url": record["network_url"], "sandbox": bool(info.get("sandbox")),
-               "paths": dict(ctx.state[NAME])},
+        extra={"devstack": ctx.result.facts["devstack"], "compute_url": verify["compute_url"],
+               "network_url": verify["network_url"], "sandbox": bool(info.get("sandbox")),
+               "paths": dict(ctx.state[NAME]), "verify": dict(verify)},
     )
 
 
@@ -194,6 +196,20 @@ def hvrt_deploy(ctx: ScenarioContext) -> Deployment | None:
     if selected_deployer(ctx.config) != NAME:
         return None
     return deploy(ctx, load_settings(ctx.config, ctx.controller))
+
+
+@hvrt.hookimpl
+def hvrt_check_deployment(ctx: ScenarioContext, deployment: Deployment) -> dict[str, Any] | None:
+    """The start stage's health check and cell mapping, for a cloud this plugin stacked:
+    in this run, or in the run a ``--reuse-deployment`` run took it from."""
+    if selected_deployer(ctx.config) != NAME:
+        return None
+    if VERIFY not in ctx.state:
+        recorded = deployment.extra.get("verify")
+        if not recorded:
+            return None
+        ctx.state[VERIFY] = dict(recorded)
+    return verify_deployment(ctx, load_settings(ctx.config, ctx.controller))
 
 
 @hvrt.hookimpl

@@ -1,4 +1,5 @@
-"""The WinRM configurator: prepares one Hyper-V node for a scenario (``configure`` stage).
+"""The WinRM configurator: prepares one Hyper-V node for a scenario (``configure`` stage)
+and starts its compute services once the cloud is deployed (``start`` stage).
 
 It applies the node's :class:`~hvrt.nodestate.NodeState` (computed once in the core,
 saved as ``config/<node>/node-state.json`` with secrets masked). Steps, in order,
@@ -14,7 +15,11 @@ each recorded with its duration:
    node checks the hash once more right before msiexec starts.
 5. ``ini``: the state's INI values.
 6. ``live_migration``: when the state manages it.
-7. ``services``: restart the compute services and check they run.
+
+``configure`` runs beside ``deploy`` (the controller stacks meanwhile), so the services
+wait: :func:`start_node`, in the ``start`` stage after both, restarts them against the
+cloud that now exists and checks they run (step ``services``), as the legacy tool
+restarted the computes after ``stack.sh``.
 
 A failing step raises :class:`ConfigurationFailed` naming the node and the step.
 """
@@ -83,7 +88,6 @@ class NodeConfigurator:
         self.step("ini", self.apply_ini)
         if self.state.live_migration.managed:
             self.step("live_migration", self.live_migration)
-        self.step("services", self.restart_services)
         return self.record
 
     def vswitch(self) -> dict[str, Any]:
@@ -198,3 +202,10 @@ class NodeConfigurator:
 
 def configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
     return NodeConfigurator(ctx, node).run()
+
+
+def start_node(ctx: ScenarioContext, node: Host) -> dict[str, Any]:
+    """The ``start`` stage on one node: restart its compute services, check they run."""
+    configurator = NodeConfigurator(ctx, node)
+    configurator.step("services", configurator.restart_services)
+    return {"configurator": "winrm", "steps": configurator.steps}

@@ -18,7 +18,7 @@ from hvrt.context import RunContext, ScenarioContext
 from hvrt.errors import ConfigurationFailed, HvrtError, InfrastructureError
 from hvrt.transport.base import Transport
 from hvrt_winrm.collector import collect_node
-from hvrt_winrm.configurator import configure_node
+from hvrt_winrm.configurator import configure_node, start_node
 from hvrt_winrm.preflight import check_node
 from hvrt_winrm.settings import hvrt_config_schema  # noqa: F401 - the plugin declares its blocks
 from hvrt_winrm.support import hvrt_configure  # noqa: F401 - refuses nodes the module cannot run on
@@ -76,6 +76,13 @@ def hvrt_configure_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | No
         raise ConfigurationFailed(f"the winrm configurator needs transport winrm, not {node.transport!r}",
                                   host=node.name, step="configure")
     return configure_node(ctx, node)
+
+
+@hookimpl
+def hvrt_start_node(ctx: ScenarioContext, node: Host) -> dict[str, Any] | None:
+    if not _configured_here(ctx, node):
+        return None
+    return start_node(ctx, node)
 
 
 @hookimpl

@@ -77,8 +77,8 @@ def result_of(run_dir: Path, name: str = "alpha") -> dict:
     ("passing", None, None, {"configure": True, "deploy": True}, "passing"),
     ("passing", "test", None, {"configure": False, "deploy": False}, "passing"),
     ("always", "test", None, {"configure": True, "deploy": True}, "always"),
-    # configure failed: deploy never ran and set nothing up
-    ("always", "configure", None, {"configure": True, "deploy": False}, "always"),
+    # configure failed while deploy ran beside it (and was cancelled): both are removed
+    ("always", "configure", None, {"configure": True, "deploy": True}, "always"),
     # part of a pipeline: the lab is meant to stay up unless asked
     (None, None, ("configure", "deploy"), {"configure": False, "deploy": False}, "never"),
     # an explicit policy tears down what an earlier run left (deploy not selected)

@@ -20,6 +20,15 @@ from hvrt.errors import ConfigError, InfrastructureError
 from hvrt.sandbox import catalog, venvs
 from hvrt.sandbox.cloudapi import CloudApiHTTPServer, CloudStatus
 
+
+def deploy(ctx):  # type: ignore[no-untyped-def]
+    """The deploy stage, then the start stage's check (nodes are already in service here)."""
+    deployment = ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    if deployment is not None:
+        ctx.run.pm.hook.hvrt_check_deployment(ctx=ctx, deployment=deployment)
+    return deployment
+
+
 PASSWORD = "Existing-Cloud-Pw-42"
 USER_PASSWORD = "Tester-Pw-" + uuid.uuid4().hex[:8]
 APP_SECRET = "App-Secret-" + uuid.uuid4().hex[:12]
@@ -72,21 +81,21 @@ def test_unknown_cloud_bad_files_and_no_name_are_config_errors(make_ctx, lab, tm
     path = clouds_yaml(tmp_path, "http://127.0.0.1:9/v3")
     ctx = existing_ctx(make_ctx, lab, cloud="other", clouds_yaml=str(path))
     with pytest.raises(ConfigError, match="no cloud 'other' in clouds.yaml.*lab"):
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     ctx = existing_ctx(make_ctx, lab, cloud="lab", clouds_yaml=str(tmp_path / "none.yaml"))
     with pytest.raises(ConfigError, match="cannot read clouds.yaml"):
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     (tmp_path / "broken.yaml").write_text("clouds: {lab: [\n")
     ctx = existing_ctx(make_ctx, lab, cloud="lab", clouds_yaml=str(tmp_path / "broken.yaml"))
     with pytest.raises(ConfigError, match="clouds.yaml is not valid YAML"):  # openstacksdk would skip it
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     ctx = existing_ctx(make_ctx, lab, clouds_yaml=str(path))
     with pytest.raises(ConfigError, match=r"needs settings\.deploy\.cloud \(or OS_CLOUD\)"):
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     write_yaml(path, {"lab": {"auth": {"username": "u", "password": PASSWORD, "project_name": "p"}}})
     ctx = existing_ctx(make_ctx, lab, cloud="lab", clouds_yaml=str(path))
     with pytest.raises(ConfigError, match="cloud 'lab' lacks auth.auth_url") as info:
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     assert PASSWORD not in str(info.value)
 
 
@@ -98,7 +107,7 @@ def test_unreachable_keystone_fails_the_health_check_without_leaking(make_ctx, l
     ctx = existing_ctx(make_ctx, lab, cloud="lab", clouds_yaml=str(path), health_timeout=1, health_interval=0.2,
                        compute_url=status_api.compute_url, network_url=status_api.network_url)
     with pytest.raises(InfrastructureError, match="Keystone .* unreachable") as info:
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     assert PASSWORD not in str(info.value)
     assert PASSWORD in ctx.redactor.secrets
     assert not ctx._transports  # nothing was stacked on the controller
@@ -184,14 +193,14 @@ def test_os_cloud_client_config_file_secure_yaml_and_separate_domains(make_ctx, 
     monkeypatch.setenv("OS_CLIENT_SECURE_FILE", str(tmp_path / "conf" / "secure.yaml"))
     monkeypatch.setenv("OS_CLOUD", "lab")
     ctx = existing_ctx(make_ctx, lab, tempest_command=["tempest"])
-    deployment = ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    deployment = deploy(ctx)
     assert deployment.auth_url == keystone.auth_url
     assert (deployment.username, deployment.project) == ("tester", "hvrt-tests")
     assert deployment.password.reveal() == USER_PASSWORD and USER_PASSWORD in ctx.redactor.secrets
     assert deployment.extra["cloud"] == "lab"
     assert deployment.extra["clouds_yaml"] == str(tmp_path / "conf" / "clouds.yaml")
-    assert deployment.extra["compute_url"].rstrip("/") == listed_api.compute_url  # from the catalog
     record = json.loads((ctx.dir / "logs/ctl01/health.json").read_text())
+    assert record["compute_url"].rstrip("/") == listed_api.compute_url  # from the catalog
     assert record["nodes"] == ["HV-A"] and USER_PASSWORD not in json.dumps(record)
 
 
@@ -201,7 +210,7 @@ def test_the_two_domains_are_not_merged(make_ctx, lab, tmp_path: Path, keystone,
     path = write_yaml(tmp_path / "clouds.yaml", {"lab": merged})
     ctx = existing_ctx(make_ctx, lab, cloud="lab", clouds_yaml=str(path), health_timeout=1)
     with pytest.raises(InfrastructureError, match=r"Keystone at .* refused the credentials \(HTTP 401\)"):
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
 
 
 @keystone_test
@@ -216,7 +225,7 @@ def test_application_credential_with_the_secure_yaml_beside_clouds_yaml(make_ctx
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds_yaml(tmp_path, "http://127.0.0.1:9/v3")))
     monkeypatch.setenv("OS_CLOUD", "lab")
     ctx = existing_ctx(make_ctx, lab, cloud="ci", clouds_yaml=str(path))
-    deployment = ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    deployment = deploy(ctx)
     assert deployment.username == cred and deployment.password.reveal() == APP_SECRET
     assert deployment.extra["auth_type"] == "v3applicationcredential"
     assert APP_SECRET in ctx.redactor.secrets
@@ -224,5 +233,5 @@ def test_application_credential_with_the_secure_yaml_beside_clouds_yaml(make_ctx
     write_yaml(wrong, {"ci": {"auth": {"application_credential_secret": "not-" + APP_SECRET}}})
     ctx = existing_ctx(make_ctx, lab, cloud="ci", clouds_yaml=str(path), health_timeout=1)
     with pytest.raises(InfrastructureError, match=r"refused the credentials \(HTTP 401\)") as info:
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     assert APP_SECRET not in str(info.value)

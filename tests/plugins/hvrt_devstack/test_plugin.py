@@ -16,6 +16,15 @@ from hvrt.config.model import RepoOverride
 from hvrt.errors import InfrastructureError
 from hvrt.sandbox.sshd import SshdServer
 
+
+def deploy(ctx):  # type: ignore[no-untyped-def]
+    """The deploy stage, then the start stage's check (nodes are already in service here)."""
+    deployment = ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    if deployment is not None:
+        ctx.run.pm.hook.hvrt_check_deployment(ctx=ctx, deployment=deployment)
+    return deployment
+
+
 pytestmark = [pytest.mark.sshd, pytest.mark.slow]
 UP = {"nova-compute": "Running", "neutron-hyperv-agent": "Running"}
 
@@ -72,7 +81,7 @@ def test_deploy_vlan_scenario_end_to_end(make_ctx, lab, image: str) -> None:
     # the test user is not root; without passwordless sudo the fix says how to grant it
     sudo = records["sudo"]
     assert sudo["ok"] or f"give {ctx.controller.user} passwordless sudo" in sudo["fix"], sudo
-    deployment = ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    deployment = deploy(ctx)
     dest = ctx.state["test_dest"]
     assert deployment.controller == "ctl01"
     assert deployment.password.reveal() == lab.password
@@ -109,7 +118,7 @@ def test_deploy_vlan_scenario_end_to_end(make_ctx, lab, image: str) -> None:
 def test_collection_redacts_every_secret(make_ctx, lab, image: str) -> None:
     profile = lab.profiles(image)["HyperV2016_VHDX_flat"]
     ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV1601": UP})
-    ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    deploy(ctx)
     # the controller really holds the password in its files
     assert lab.password in (ctx.state["test_dest"] / "etc" / "nova" / "nova.conf").read_text()
     ctx.run.pm.hook.hvrt_collect(ctx=ctx)
@@ -125,7 +134,7 @@ def test_failing_stack_sh_raises_with_its_log_tail(make_ctx, lab, image: str) ->
     ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV12R201": UP, "NUCHV12R202": UP},
                        settings={"localrc": {"HVRT_SANDBOX_FAIL_AT": "accounts"}})
     with pytest.raises(InfrastructureError, match=r"stack\.sh failed \(exit 1\)") as info:
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     assert info.value.host == "ctl01"
     assert "ERROR: step accounts failed" in info.value.detail
     assert "==> step services" in info.value.detail
@@ -141,7 +150,7 @@ def test_health_check_fails_when_a_node_compute_service_is_stopped(make_ctx, lab
     ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV12R201": UP, "NUCHV12R202": stopped},
                        settings={"health_timeout": 2, "health_interval": 0.5})
     with pytest.raises(InfrastructureError, match="NUCHV12R202: nova-compute is enabled/down") as info:
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     assert "NUCHV12R201" not in str(info.value)
 
 
@@ -153,7 +162,7 @@ def test_a_dead_controller_agent_fails_the_check_before_any_cell_mapping(make_ct
         "health_timeout": 1, "health_interval": 0.3, "localrc": {"HVRT_SANDBOX_CONTROLLER_DIR": str(controller)}})
     with pytest.raises(InfrastructureError, match=r"controller .*: neutron-metadata-agent \(Metadata agent\) "
                                                   r"is not alive"):
-        ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deploy(ctx)
     assert (ctx.state["test_dest"] / "data" / "nova-manage.calls").read_text() == ""
     assert "cells" not in ctx.result.facts
 
@@ -167,7 +176,7 @@ def test_health_check_waits_for_a_late_agent(make_ctx, lab, image: str) -> None:
     timer = threading.Timer(1.5, lambda: (dirs[1] / "services.json").write_text(json.dumps(ovs_up)))
     timer.start()
     try:
-        deployment = ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+        deployment = deploy(ctx)
     finally:
         timer.cancel()
     assert deployment.extra["network_url"].startswith("http://127.0.0.1:")
@@ -176,7 +185,7 @@ def test_health_check_waits_for_a_late_agent(make_ctx, lab, image: str) -> None:
 def test_images_from_http_and_eol_branch(make_ctx, lab, http_images: str) -> None:
     profile = lab.profiles(f"{http_images}/cirros.vhd.gz", f"{http_images}/heat.vhd.gz")["HyperV2012r2_VHDX"]
     ctx, _ = nodes_ctx(make_ctx, lab, profile, {"NUCHV12R201": UP, "NUCHV12R202": UP}, branch="stable/newton")
-    ctx.run.pm.hook.hvrt_deploy(ctx=ctx)
+    deploy(ctx)
     dest = ctx.state["test_dest"]
     assert (dest / "images" / "cirros.vhd.gz").read_bytes() == b"vhd bytes " * 100
     assert (dest / "images" / "heat.vhd.gz").read_bytes() == b"heat bytes " * 100
@@ -190,7 +199,7 @@ def test_images_from_http_and_eol_branch(make_ctx, lab, http_images: str) -> Non
 def test_other_deployer_selected_means_no_action(make_ctx, lab, image: str) -> None:
     ctx = make_ctx(lab.profiles(image)["HyperV2012r2_VHDX"], nodes=[lab.node_host("N1")],
                    deploy={"deployer": "somethingelse"})
-    assert ctx.run.pm.hook.hvrt_deploy(ctx=ctx) is None
+    assert deploy(ctx) is None
     assert controller_checks(ctx) == []
     assert list(ctx._transports) == ["ctl01"]  # opened for the hook, never used
 

@@ -129,7 +129,11 @@ def test_configure_and_collect_end_to_end(sim_nodes, make_ctx, node_password, re
     assert rec["configurator"] == "winrm" and rec["product_version"] == "29.1.0"
     assert len(rec["installer_sha256"]) == 64
     assert [s["step"] for s in rec["steps"]] == ["vswitch", "upload_installer", "uninstall", "install", "ini",
-                                                 "live_migration", "services"]
+                                                 "live_migration"]
+    calls_before = len(nodes[1].model.calls())
+    started = {host.name: ctx.run.pm.hook.hvrt_start_node(ctx=ctx, node=host) for host in ctx.nodes}
+    assert [s["step"] for s in started["hv-02"]["steps"]] == ["services"]
+    assert [c["function"] for c in nodes[1].model.calls()[calls_before:]] == ["Restart-HvrtServices"]
     assert rec["steps"][0]["created"] is False and rec["steps"][0]["type"] == "External"
     assert set(rec["features"]) == {"HyperVNovaCompute", "NeutronHyperVAgent", "CeilometerComputeAgent",
                                     "iSCSISWInitiator", "FreeRDP", "LiveMigration"}
