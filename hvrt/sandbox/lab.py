@@ -125,11 +125,13 @@ class SandboxLab:
                 venvs.ensure(name)
 
     def _ensure_installer(self) -> None:
-        if not self.installer.exists():
-            from hvrt.sandbox.wsman.fn_hyperv import make_installer
+        """The simulated MSI, rewritten when this hvrt version would make it differently."""
+        from hvrt.sandbox.wsman.fn_hyperv import make_installer
 
-            self.installer.parent.mkdir(parents=True, exist_ok=True)
-            make_installer(self.installer, INSTALLER_VERSION)
+        self.installer.parent.mkdir(parents=True, exist_ok=True)
+        fresh = self.installer.with_name(self.installer.name + ".new")
+        make_installer(fresh, INSTALLER_VERSION)
+        _keep_or_replace(self.installer, fresh)
 
     def _ensure_images(self) -> None:
         """Small stand-in image files for the profiles' ``file://`` URLs under the state dir."""
@@ -138,9 +140,11 @@ class SandboxLab:
                 if not url or not url.startswith("file://"):
                     continue
                 path = Path(url.removeprefix("file://"))
-                if path.is_relative_to(self.state) and not path.exists():
+                if path.is_relative_to(self.state):
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_bytes(b"hvrt sandbox image " + path.name.encode() + b"\n" * 64)
+                    fresh = path.with_name(path.name + ".new")
+                    fresh.write_bytes(b"hvrt sandbox image " + path.name.encode() + b"\n" * 64)
+                    _keep_or_replace(path, fresh)
 
     def _ensure_devstack_repo(self, log) -> None:  # type: ignore[no-untyped-def]
         """Build the stand-in repository, or commit the package's current scripts into it
@@ -227,6 +231,19 @@ class SandboxLab:
         for name in self.controllers:
             _stop_pidfile(self.ssh_dir(name) / "sshd.pid", expect=b"sshd")
         log("sandbox stopped")
+
+
+def _keep_or_replace(path: Path, fresh: Path) -> None:
+    """Put ``fresh`` at ``path`` unless ``path`` already holds the same bytes (an
+    unchanged file keeps its inode and time; a changed one is swapped atomically)."""
+    try:
+        same = path.read_bytes() == fresh.read_bytes()
+    except FileNotFoundError:
+        same = False
+    if same:
+        fresh.unlink()
+    else:
+        os.replace(fresh, path)
 
 
 def _stop_pidfile(path: Path, timeout: float = 10.0, expect: bytes = b"") -> None:

@@ -185,3 +185,45 @@ def test_runner_killed_mid_test_then_resume_keeps_finished_results(lab) -> None:
     assert (run_dir / done / "results.json").read_bytes() == kept, "a finished result was rewritten"
     starts = [e for e in read_journal(run_dir / "journal.jsonl").events if e.get("event") == "scenario_start"]
     assert [e["scenario"] for e in starts].count(done) == 1, "a finished scenario ran again"
+
+
+def test_lab_up_refreshes_what_it_built_from_older_package_data(lab, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A state dir left by an older hvrt: stale installer, image and stand-in scripts are
+    replaced (the repository in place, so controllers' clones fetch the new scripts)."""
+    import shutil
+
+    from hvrt.config import load_config
+    from hvrt.sandbox import devstack_repo
+    from hvrt.sandbox.lab import SandboxLab
+
+    state = tmp_path / "state"
+    sandbox = SandboxLab(load_config(lab["write_config"](tmp_path / "cfg", state)))
+    messages: list[str] = []
+    sandbox._ensure_installer()
+    sandbox._ensure_images()
+    sandbox._ensure_devstack_repo(messages.append)
+    assert messages == [f"DevStack stand-in repository built in {sandbox.devstack_repo}"]
+    images = sorted((state / "images").iterdir())
+    assert images
+    made = {p: p.read_bytes() for p in [sandbox.installer, *images]}
+    sandbox._ensure_installer()
+    sandbox._ensure_images()
+    sandbox._ensure_devstack_repo(messages.append)
+    assert len(messages) == 1 and {p: p.read_bytes() for p in made} == made
+
+    for path in made:
+        path.write_bytes(b"made by an older hvrt\n")
+    data = tmp_path / "data"
+    shutil.copytree(devstack_repo.DATA, data)
+    (data / "stack.sh").write_text((data / "stack.sh").read_text() + "\n# newer stand-in\n")
+    monkeypatch.setattr(devstack_repo, "DATA", data)
+    sandbox._ensure_installer()
+    sandbox._ensure_images()
+    sandbox._ensure_devstack_repo(messages.append)
+    assert {p: p.read_bytes() for p in made} == made
+    assert not list(state.rglob("*.new"))
+    assert messages[1:] == [f"DevStack stand-in repository updated in {sandbox.devstack_repo}"]
+    shown = subprocess.run(["git", "-c", "safe.directory=*", "-C", str(sandbox.devstack_repo), "show",
+                            "stable/2024.1:stack.sh"], capture_output=True, text=True, check=True).stdout
+    assert "# newer stand-in" in shown
