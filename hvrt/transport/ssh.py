@@ -143,6 +143,8 @@ class SSHTransport(Transport):
         logging.getLogger(self.log_channel).addFilter(RedactingFilter(self.redactor))
         self._client: paramiko.SSHClient | None = None
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        """Notified when a running command's pid becomes known or the command ends."""
         self._running: dict[int, int | None] = {}
         self._closed = False
         self.connections = 0
@@ -243,10 +245,16 @@ class SSHTransport(Transport):
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        with self._lock:
+        """Kill the commands still running, then drop the connection.
+
+        A command registered just before has been sent to the remote shell but its pid
+        may not have come back yet: close() waits for it (at most ``_KILL_TIMEOUT``),
+        since a command without a known pid would outlive the connection."""
+        with self._changed:
             if self._closed:
                 return
             self._closed = True
+            self._changed.wait_for(lambda: all(self._running.values()), timeout=_KILL_TIMEOUT)
             pids = [pid for pid in self._running.values() if pid]
         if pids:
             self._kill_remote(pids)
@@ -264,8 +272,15 @@ class SSHTransport(Transport):
         started = time.monotonic()
         chan = self._session()
         key = id(chan)
+        # close() may have run since _session() checked: registered and checked again
+        # under one lock, a command either is seen by close() or is never started.
         with self._lock:
-            self._running[key] = None
+            closed = self._closed
+            if not closed:
+                self._running[key] = None
+        if closed:
+            chan.close()
+            raise TransportError(f"command {argv[0]!r} aborted: transport closed", host=self.host_name)
         try:
             chan.settimeout(timeout)
             chan.exec_command(shell_text)
@@ -278,8 +293,9 @@ class SSHTransport(Transport):
             raise TransportError(f"command {argv[0]!r} failed: connection lost ({exc})",
                                  host=self.host_name) from None
         finally:
-            with self._lock:
+            with self._changed:
                 self._running.pop(key, None)
+                self._changed.notify_all()
             chan.close()
 
     def _pump(self, chan: paramiko.Channel, streams: _PidLine, deadline: float, key: int,
@@ -335,9 +351,10 @@ class SSHTransport(Transport):
         return busy
 
     def _note_pid(self, key: int, pid: int) -> None:
-        with self._lock:
+        with self._changed:
             if key in self._running:
                 self._running[key] = pid
+                self._changed.notify_all()
 
     def _kill_remote(self, pids: list[int]) -> None:
         """Kill the process groups of commands (best effort, over a fresh channel)."""

@@ -1,8 +1,10 @@
 """The SSH transport against a real OpenSSH server on loopback."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -224,3 +226,92 @@ def test_password_auth_never_logs_the_password(password_server, caplog: pytest.L
     assert secret not in logged
     out, err = capfd.readouterr()
     assert secret not in out + err
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` (the sshd runs on this machine) has ended or is only a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _wait_for(check, what: str, limit: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + limit
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(what)
+        time.sleep(0.02)
+
+
+class _ClosedBeforeRegistering(SSHTransport):
+    """close() runs between opening the command's channel and registering it."""
+
+    def _session(self):  # type: ignore[no-untyped-def]
+        chan = super()._session()
+        closer = threading.Thread(target=self.close)
+        closer.start()
+        closer.join()
+        return chan
+
+
+class _ClosedBeforeThePid(SSHTransport):
+    """close() starts after the command was sent and before its pid is known."""
+
+    closer: threading.Thread | None = None
+
+    def _note_pid(self, key: int, pid: int) -> None:
+        self.noted = pid
+        self.closer = threading.Thread(target=self.close)
+        self.closer.start()
+        _wait_for(lambda: self._closed, "close() did not start")
+        super()._note_pid(key, pid)
+
+
+def test_close_before_a_command_is_registered_stops_it(sshd_server: SshdServer) -> None:
+    options = {"port": sshd_server.port, "user": sshd_server.user, "key_file": str(sshd_server.client_key),
+               "known_hosts": sshd_server.known_hosts, "allow_agent": False}
+    transport = _ClosedBeforeRegistering("controller", sshd_server.address, **options)  # type: ignore[arg-type]
+    marker = sshd_server.user_dir / f"ran-{os.getpid()}"  # writable by the server's user
+    marker.unlink(missing_ok=True)
+    with pytest.raises(TransportError, match=r"\[controller\].*aborted: transport closed"):
+        transport.run(["touch", str(marker)])
+    assert not transport._running and not marker.exists()
+
+
+def test_close_before_the_pid_is_known_kills_the_command(sshd_server: SshdServer) -> None:
+    options = {"port": sshd_server.port, "user": sshd_server.user, "key_file": str(sshd_server.client_key),
+               "known_hosts": sshd_server.known_hosts, "allow_agent": False}
+    transport = _ClosedBeforeThePid("controller", sshd_server.address, **options)  # type: ignore[arg-type]
+    pidfile = sshd_server.user_dir / f"child-{os.getpid()}.pid"  # writable by the server's user
+    pidfile.unlink(missing_ok=True)
+    script = f"sleep 30 & echo $! > {pidfile}.tmp && mv {pidfile}.tmp {pidfile}; wait"
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            transport.run(["sh", "-c", script], timeout=60)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            errors.append(exc)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    _wait_for(lambda: pidfile.exists(), "the command never started its child")
+    _wait_for(lambda: transport.closer is not None, "close() never ran")
+    child = int(pidfile.read_text())
+    try:
+        # Well under the child's 30 s: a command close() did not kill would still be sleeping.
+        _wait_for(lambda: _gone(child), f"the remote sleep {child} outlived close()", limit=15)
+        _wait_for(lambda: _gone(transport.noted), "the remote shell outlived close()", limit=15)
+    finally:
+        for pid in (child, getattr(transport, "noted", 0)):
+            if pid > 1:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+    runner.join(timeout=15)
+    assert transport.closer is not None
+    transport.closer.join(timeout=15)
+    assert len(errors) == 1 and "aborted: transport closed" in str(errors[0]), errors
+    assert not transport._running
+    pidfile.unlink()
