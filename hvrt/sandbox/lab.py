@@ -8,7 +8,9 @@ What ``hvrt sandbox up`` starts, from the config's own ``lab:`` and the
 * every ``ssh`` controller as a real OpenSSH server on its loopback address, logging
   in as the user running hvrt with the key ``<state>/ssh/<name>/id_ed25519``;
 * the DevStack stand-in repository (``<state>/devstack.git``) and the compute
-  installer the nodes accept (``<state>/installer/HyperVNovaCompute.msi``);
+  installer the nodes accept (``<state>/installer/HyperVNovaCompute.msi``); both are
+  brought up to date at every ``up`` when this hvrt would make them differently (new
+  commits in the same repository, so the controllers' clones fetch the new scripts);
 * the Keystone and Tempest venvs (created once, then reused).
 
 Keystone itself is started by the stand-in's ``stack.sh`` during a run, on the
