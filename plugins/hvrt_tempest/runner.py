@@ -6,7 +6,9 @@ Call order of :class:`TempestRunner`: :meth:`~TempestRunner.run` does it all:
    (:mod:`hvrt_tempest.tempestconf`), save a redacted copy in the results, upload it
    and ``tempest init`` a fresh workspace ``<root>/<run-id>/<scenario>`` from it
    (the workspace registry goes next to it, never under ``~``);
-2. ``tempest run --list-tests``, then select (:mod:`hvrt_tempest.selection`) and, in
+2. ``tempest run --list-tests`` (or its output kept from an earlier run with the same
+   Tempest and tempest.conf, :mod:`hvrt_tempest.listing`), then select
+   (:mod:`hvrt_tempest.selection`) and, in
    a ``--rerun-failed`` run, keep only the tests that failed (``ctx.only_tests``);
 3. run the parallel phase with the suite's concurrency, then the isolated phase
    one test at a time; each phase re-runs its failed tests (:mod:`hvrt_tempest.retry`);
@@ -37,6 +39,7 @@ from hvrt.results import TestCase
 from hvrt.results.layout import safe_name
 from hvrt.subunit import parse_subunit, redact_stream
 from hvrt_tempest import tempestconf
+from hvrt_tempest.listing import list_available, list_workspace, prepare_cache  # noqa: F401 - hvrt list-tests imports list_available from here
 from hvrt_tempest.lists import load_suite
 from hvrt_tempest.retry import Attempt, combine, executed, failed_ids
 from hvrt_tempest.selection import Selection, ids_to_rerun, parse_listing, restrict, select
@@ -47,30 +50,6 @@ TEST_EXIT_CODES = (0, 1)
 """Exit statuses of ``tempest run`` that mean "tests ran" (1: some failed); any other
 status means Tempest or stestr itself broke."""
 _RUN_SCRIPT = 'cd "$1" && out="$2" && shift 2 && exec "$@" >"$out"'
-_LIST_SCRIPT = (
-    'set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/hvrt-list-tests.XXXXXX"); trap \'rm -rf "$d"\' EXIT; '
-    'export XDG_CACHE_HOME="$d/.cache"; cd "$d"; '
-    '"$@" init --workspace-path "$d/workspaces.yaml" "$d/workspace" >/dev/null; '
-    'cd "$d/workspace"; "$@" run --list-tests'
-)
-"""Lists the tests a Tempest knows from a scratch workspace (removed afterwards); the
-Tempest command comes as positional arguments, never inside the script text."""
-
-
-def list_available(transport: Any, command: Sequence[str], timeout: float) -> list[str]:
-    """The test ids ``tempest run --list-tests`` prints on the host of ``transport``,
-    from a throw-away workspace (no cloud needed). Raises :class:`TestRunError`."""
-    result = transport.run(["sh", "-c", _LIST_SCRIPT, "hvrt-list-tests", *command], timeout=timeout)
-    if not result.ok:
-        raise TestRunError(f"tempest run --list-tests exited {result.exit_code}", host=transport.host_name,
-                           step="list-tests", detail=result.tail(20))
-    ids = parse_listing(result.stdout)
-    if not ids:
-        raise TestRunError("tempest run --list-tests listed no test", host=transport.host_name,
-                           step="list-tests", detail=result.tail(20))
-    return ids
-
-
 @dataclass(frozen=True)
 class RunnerSettings:
     """``settings: tempest:`` of the config (all optional)."""
@@ -81,6 +60,7 @@ class RunnerSettings:
     test_path: str | None = None
     top_dir: str | None = None
     env: tuple[tuple[str, str], ...] = ()
+    list_cache: bool = True
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any]) -> RunnerSettings:
@@ -91,6 +71,7 @@ class RunnerSettings:
             test_path=raw.get("test_path"),
             top_dir=raw.get("top_dir"),
             env=tuple((str(k), str(v)) for k, v in (raw.get("env") or {}).items()),
+            list_cache=bool(raw.get("list_cache", cls.list_cache)),
         )
 
 
@@ -106,12 +87,15 @@ class TempestRunner:
         root = self.settings.workspace_root or posixpath.join(
             deployment.workdir or "/tmp/hvrt-tempest", "tempest-workspaces"
         )
+        self.root = root
         base = posixpath.join(root, safe_name(ctx.run.run_id))
         self.workspace = posixpath.join(base, safe_name(ctx.name))
         self.conf_source = f"{self.workspace}.etc"
         self.conf_path = posixpath.join(self.workspace, "etc", "tempest.conf")
-        # Tempest's plugin loader caches entry points under $XDG_CACHE_HOME (else ~/.cache)
+        # Tempest's plugin loader caches entry points under $XDG_CACHE_HOME (else ~/.cache):
+        # the run's own folder, until prepare() finds the user's shared cache safe to use
         self.env = {"XDG_CACHE_HOME": posixpath.join(base, ".cache"), **dict(self.settings.env)}
+        self.cache: str | None = None
         self.attempts: list[Attempt] = []
         self._local = Path(tempfile.mkdtemp(prefix="hvrt-tempest-"))
         ctx.redactor.add(deployment.password.reveal())
@@ -146,7 +130,13 @@ class TempestRunner:
         staged.parent.mkdir()
         staged.touch(mode=0o600)
         staged.write_text(adjusted, encoding="utf-8")
-        self._call(["mkdir", "-p", posixpath.dirname(self.workspace)], "mkdir", 60)
+        self.cache = prepare_cache(self.transport, posixpath.dirname(self.workspace), self.root,
+                                   shared=self.settings.list_cache, timeout=self.ctx.call_timeout(60))
+        if self.cache and "XDG_CACHE_HOME" not in dict(self.settings.env):
+            self.env["XDG_CACHE_HOME"] = self.cache
+        elif self.settings.list_cache:
+            self.ctx.log.warning("no shared Tempest cache under %s (not the user's own, or writable by others)",
+                                 self.root)
         self.transport.put(staged.parent, self.conf_source, timeout=self.ctx.call_timeout(300))
         staged.unlink()
         init = [
@@ -165,15 +155,22 @@ class TempestRunner:
         self.transport.put(local, posixpath.join(self.workspace, ".stestr.conf"))
 
     def select(self) -> Selection:
-        listing = self._call(
-            [*self.command, "run", "--list-tests", "--config-file", self.conf_path],
-            "tempest run --list-tests", self.settings.list_timeout, cwd=self.workspace,
+        result, cached = list_workspace(
+            self.transport, self.command, self.workspace, self.conf_path,
+            posixpath.join(self.conf_source, "tempest.conf"), self.cache,
+            timeout=self.ctx.call_timeout(self.settings.list_timeout), env=self.env,
         )
-        known = parse_listing(listing)
+        if not result.ok:
+            raise TestRunError(
+                f"tempest run --list-tests exited {result.exit_code}", host=self.controller, step="test",
+                detail=self.ctx.redactor.text(result.tail(40)),
+            )
+        known = parse_listing(result.stdout)
         lists = load_suite(self.ctx.profile.tempest, self.ctx.config.path)
         selection = select(known, lists)
         facts: dict[str, Any] = {
-            "workspace": self.workspace, "listed": len(known), "lists": list(lists.sources),
+            "workspace": self.workspace, "listed": len(known), "listing": "cached" if cached else "listed",
+            "cache_home": self.env["XDG_CACHE_HOME"], "lists": list(lists.sources),
             "selection": selection.summary(), "attempts": [],
         }
         self.ctx.result.facts[PLUGIN] = facts

@@ -15,6 +15,8 @@ SETTINGS = Block("settings", "tempest", (
           doc="where Tempest workspaces go on the controller (default next to the deployment's workdir)"),
     Field("list_timeout", "number", rule="timeout", default=900.0, doc="seconds `tempest run --list-tests` may take"),
     Field("run_timeout", "number", rule="timeout", default=14400.0, doc="seconds one `tempest run` phase may take"),
+    Field("list_cache", "boolean", default=True,
+          doc="keep `tempest run --list-tests` output and Tempest's plugin cache on the controller between runs"),
     Field("test_path", rule="path", doc="stestr test_path (default Tempest's own)"),
     Field("top_dir", rule="path", doc="stestr top_dir (default the folder above test_path)"),
     Field("env", "mapping", item=Field("", "setting"), key_pattern=r"[A-Za-z_][A-Za-z0-9_]*",

@@ -137,6 +137,12 @@ def scenario_factory(tmp_path: Path) -> Callable[..., ScenarioContext]:
 
 
 @pytest.fixture
+def context_builder() -> Callable[..., ScenarioContext]:
+    """:func:`make_context` itself, for a test that needs several contexts (each in its own folder)."""
+    return make_context
+
+
+@pytest.fixture
 def keystone_deployment(keystone: Cloud) -> Deployment:
     """How a deployer would hand the session's Keystone to the runner."""
     cloud = keystone
