@@ -22,6 +22,7 @@ import pytest
 
 from hvrt.results.journal import read_journal
 from hvrt.sandbox.lab import request_fault
+from hvrt.stages import STAGES
 
 pytestmark = [pytest.mark.slow, pytest.mark.sshd, pytest.mark.keystone]
 
@@ -67,7 +68,15 @@ def test_2012r2_vhdx_passes_end_to_end(lab) -> None:
     scenario = run_dir / "2012r2-vhdx"
     result = json.loads((scenario / "results.json").read_text())
     assert result["status"] == "passed" and len(result["nodes"]) == 2
-    assert [s["status"] for s in result["stages"]] == ["ok"] * 8
+    assert [(s["stage"], s["status"]) for s in result["stages"]] == [(stage, "ok") for stage in STAGES]
+    # configure and deploy ran side by side; start (services, health, cells) followed both
+    times = {s["stage"]: (s["started"], s["ended"]) for s in result["stages"]}
+    assert times["deploy"][0] < times["configure"][1] and times["configure"][0] < times["deploy"][1]
+    assert times["start"][0] >= max(times["configure"][1], times["deploy"][1])
+    start = result["facts"]["start"]
+    assert sorted(start["nodes"]) == sorted(result["nodes"])
+    assert all([st["step"] for st in r["steps"]] == ["services"] for r in start["nodes"].values())
+    assert sorted(start["health"]["nodes"]) == sorted(result["nodes"])
     # the report's counts are those of the real subunit stream
     stats = subunit_stats(scenario / "tempest.subunit")
     counts = result["counts"]
