@@ -4,17 +4,21 @@
 Round 1 ``hvrt run``s the sandbox scenario (default ``2012r2-vhdx``, ``--destroy
 never`` so the cloud stays up); later rounds run only its test stage again on the
 deployment it recorded (``--from test``). hvrt's time is the test stage's wall time
-from the journal (``stage_start``/``stage_end``). After each hvrt round, plain Tempest
-runs the same work by hand in the workspace hvrt used (its tempest.conf, the test ids
-of its parallel phase as ``--load-list`` at the suite's concurrency, then those of
-its isolated phase with ``--serial``), timed around the two commands. Alternating
-keeps both sides under the same machine load. Round 1 is a warm-up: hvrt's test stage
+from the journal (``stage_start``/``stage_end``). Plain Tempest runs the same work
+by hand in a workspace hvrt made (its tempest.conf and plugin cache, the test ids of
+its parallel phase as ``--load-list`` at the suite's concurrency, then those of its
+isolated phase with ``--serial``), timed around the two commands. Alternating keeps
+both sides under the same machine load, and the order swaps every round (round 2
+runs plain Tempest first, in round 1's workspace, then hvrt; round 3 hvrt first; ...):
+whatever drifts between the two sides of a round (the machine's other work, the
+rows each Tempest run leaves in Keystone's database) then weighs on both in turn
+instead of always on the side that goes second. Round 1 is a warm-up: hvrt's test stage
 then meets a Keystone that stack.sh has just started (cold caches, modules still
 being imported, sqlite pages unread) and the plain run after it a warm one, so the
 ratio compares the sums of rounds 2 and later (round 1 is printed too).
 
-Prints each round, both totals and  hvrt test stage / plain tempest run  (target
-<= 1.05: what hvrt adds — tempest init, listing (from its cache after the first
+Prints the load average before and after, each round, both totals and
+hvrt test stage / plain tempest run  (target <= 1.05: what hvrt adds — tempest init, listing (from its cache after the first
 run), selection, the stream copy, retries — costs at most 5 %).
 
 Needs the sandbox prerequisites (``make demo`` once; the lab is brought up by the
@@ -97,27 +101,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=ROOT / "examples" / "sandbox" / "hvrt.yaml")
     parser.add_argument("-p", "--profile", default="2012r2-vhdx")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds, the first a warm-up (at least 2)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds, the first a warm-up (at least 2; an odd number pairs the orders)")
     args = parser.parse_args()
     if not os.environ.get("HVRT_SANDBOX_PASSWORD"):
         sys.exit("set HVRT_SANDBOX_PASSWORD first (any value)")
     if args.rounds < 2:
         sys.exit("--rounds: at least 2 (round 1 is a warm-up)")
     hvrt_total = plain_total = 0.0
+    print("load average: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     with tempfile.TemporaryDirectory(prefix="hvrt-bench-tempest-") as tmp:
+        previous: Path | None = None
         for n in range(args.rounds):
+            plain_first = previous is not None and n % 2 == 1
+            if plain_first:
+                plain_seconds, parallel, isolated = plain_round(previous, args.profile)
             run_dir = hvrt_round(args.config, args.profile, Path(tmp), first=n == 0)
             hvrt_seconds = test_stage_seconds(run_dir, args.profile)
-            plain_seconds, parallel, isolated = plain_round(run_dir, args.profile)
+            if not plain_first:
+                plain_seconds, parallel, isolated = plain_round(run_dir, args.profile)
+            previous = run_dir
             if n:
                 hvrt_total += hvrt_seconds
                 plain_total += plain_seconds
-            print(f"round {n + 1}{' (warm-up)' if not n else ''}: {parallel} parallel + {isolated} isolated tests"
-                  f"   hvrt test stage {hvrt_seconds:.1f} s   plain tempest run {plain_seconds:.1f} s", flush=True)
+            order = "plain, then hvrt" if plain_first else "hvrt, then plain"
+            print(f"round {n + 1}{' (warm-up)' if not n else ''} ({order}): {parallel} parallel + {isolated} "
+                  f"isolated tests   hvrt test stage {hvrt_seconds:.1f} s   plain tempest run {plain_seconds:.1f} s",
+                  flush=True)
+    print("load average: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"hvrt test stage: {hvrt_total:.1f} s   plain tempest run: {plain_total:.1f} s   "
           f"(rounds 2-{args.rounds})")
     print(f"hvrt / plain: {hvrt_total / plain_total:.2f}  (target <= 1.05)")
-
 
 if __name__ == "__main__":
     main()
