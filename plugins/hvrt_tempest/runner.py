@@ -132,11 +132,11 @@ class TempestRunner:
         staged.write_text(adjusted, encoding="utf-8")
         self.cache = prepare_cache(self.transport, posixpath.dirname(self.workspace), self.root,
                                    shared=self.settings.list_cache, timeout=self.ctx.call_timeout(60))
-        if self.cache and "XDG_CACHE_HOME" not in dict(self.settings.env):
-            self.env["XDG_CACHE_HOME"] = self.cache
-        elif self.settings.list_cache:
+        if self.cache is None and self.settings.list_cache:
             self.ctx.log.warning("no shared Tempest cache under %s (not the user's own, or writable by others)",
                                  self.root)
+        elif self.cache and "XDG_CACHE_HOME" not in dict(self.settings.env):
+            self.env["XDG_CACHE_HOME"] = self.cache
         self.transport.put(staged.parent, self.conf_source, timeout=self.ctx.call_timeout(300))
         staged.unlink()
         init = [
