@@ -17,12 +17,15 @@ if ((${#need[@]})); then
   apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# A second run skips pip when this checkout is what Python imports and every
-# installed hvrt plugin loads (pip would only resolve the same dependencies again).
+# A second run skips pip when this checkout is what Python imports, every installed
+# hvrt plugin loads and the PowerShell checker (the compat extra: the simulated nodes
+# refuse what their Windows version lacks) is there; pip would only resolve the same
+# dependencies again.
 if "$PYTHON" -I -c '
 import pathlib, sys
 from importlib import metadata
 import hvrt
+import tree_sitter, tree_sitter_powershell
 ok = pathlib.Path(hvrt.__file__).resolve().parents[1] == pathlib.Path(sys.argv[1]).resolve()
 for ep in metadata.entry_points(group="hvrt"):
     try:
@@ -33,7 +36,7 @@ sys.exit(0 if ok else 1)' "$PWD" 2>/dev/null; then
   echo "== hvrt already installed from $PWD"
 else
   echo "== installing hvrt"
-  "$PYTHON" -m pip install -q -e .
+  "$PYTHON" -m pip install -q -e '.[compat]'
   # contrib plugins installed from another checkout would fail to load: re-point them here
   for dist in saltstack puppet; do
     if "$PYTHON" -m pip show -q "hvrt-$dist" >/dev/null 2>&1; then
