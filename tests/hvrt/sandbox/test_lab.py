@@ -123,7 +123,9 @@ def test_msi_install_failing_then_resume(lab) -> None:
     run_dir = Path(summary["run_dir"])
     result = json.loads((run_dir / "2012-vhdx" / "results.json").read_text())
     stages = {s["stage"]: s["status"] for s in result["stages"]}
-    assert stages["configure"] == "failed" and stages["deploy"] == "skipped" and stages["collect"] == "ok"
+    assert stages["configure"] == "failed" and stages["collect"] == "ok"
+    # deploy ran beside configure: stopped by the failure (or done just before it)
+    assert stages["deploy"] in ("cancelled", "ok") and stages["start"] == stages["test"] == "skipped"
     assert "1603" in result["error"]
     assert (run_dir / "2012-vhdx" / "logs" / "hv-2012-a" / "msi-install.log").is_file()
     code, summary, err = lab["hvrt"]("run", "--resume", str(run_dir))
