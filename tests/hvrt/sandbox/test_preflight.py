@@ -94,3 +94,15 @@ def test_run_stops_before_any_scenario_then_skip_unhealthy_runs_the_rest(lab) ->
     assert code == 3
     state = read_journal(Path(summary["run_dir"]) / "journal.jsonl")
     assert state.started == {"2012r2-vhdx"}
+
+
+def test_each_node_is_checked_against_its_own_windows_powershell(lab) -> None:
+    """The 2012 node answers with stock PowerShell 3.0 and the 2012 R2 ones with 4.0
+    (the simulated nodes follow their OS); both are enough for hvrt's module there."""
+    code, data, err = lab["hvrt"]("preflight", "-c", str(lab["small"]), "-p", "2012-vhdx", "-p", "2012r2-vhdx",
+                                  timeout=300)
+    assert code == 0, err
+    found = {h["host"]: {c["check"]: c for c in h["checks"]} for h in data["hosts"]}
+    assert found["hv-2012-a"]["powershell"]["ok"] is True
+    assert found["hv-2012-a"]["powershell"]["detail"].startswith("PowerShell 3.0 ")
+    assert found["hv-2012r2-a"]["powershell"]["detail"].startswith("PowerShell 4.0 ")
