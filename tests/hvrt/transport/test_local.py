@@ -9,7 +9,6 @@ import shlex
 import signal
 import stat
 import threading
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -19,6 +18,8 @@ from hvrt.errors import RemoteTimeout, TransportError
 from hvrt.transport.download import DownloadLimits
 from hvrt.transport.local import LocalTransport
 from hvrt.transport.output import OutputLimits
+
+from .processes import gone, wait_for
 
 MiB = 1024 * 1024
 
@@ -114,23 +115,6 @@ def test_local_endless_output_times_out_and_leaves_no_spill_file(tmp_path: Path)
     assert list(tmp_path.iterdir()) == []
 
 
-def _gone(pid: int) -> bool:
-    """Whether ``pid`` has ended (no such process, or only a zombie left to reap)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
-def _wait_for(check, what: str, limit: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + limit
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(what)
-        time.sleep(0.02)
-
-
 class _ClosedWhileStarting(LocalTransport):
     """Closes itself after starting the process and before registering it: the window
     in which a close() from another stage could not see the process."""
@@ -143,7 +127,7 @@ class _ClosedWhileStarting(LocalTransport):
     def _spawn(self, command):  # type: ignore[no-untyped-def]
         proc = super()._spawn(command)
         self.started.append(proc.pid)
-        _wait_for(lambda: self.pidfile.exists() and self.pidfile.read_text().strip(), "no child pid written")
+        wait_for(lambda: self.pidfile.exists() and self.pidfile.read_text().strip(), "no child pid written")
         closer = threading.Thread(target=self.close)
         closer.start()
         closer.join()
@@ -165,12 +149,12 @@ def test_local_close_while_a_command_starts_kills_it(tmp_path: Path) -> None:
 
     runner = threading.Thread(target=run, daemon=True)
     runner.start()
-    _wait_for(lambda: local._closed, "close() never ran")
+    wait_for(lambda: local._closed, "close() never ran")
     child = int(pidfile.read_text())
     try:
         # Well under the child's 30 s: a process close() missed would still be sleeping.
-        _wait_for(lambda: _gone(child), f"the sleep child {child} outlived close()", limit=15)
-        _wait_for(lambda: _gone(local.started[0]), "the shell outlived close()", limit=15)
+        wait_for(lambda: gone(child), f"the sleep child {child} outlived close()", limit=15)
+        wait_for(lambda: gone(local.started[0]), "the shell outlived close()", limit=15)
     finally:
         for pid in (child, *local.started):
             with contextlib.suppress(ProcessLookupError):

@@ -17,6 +17,8 @@ from hvrt.redact import Redactor
 from hvrt.sandbox.sshd import SshdServer, generate_key, known_hosts_line
 from hvrt.transport.ssh import SSHTransport, build_command
 
+from .processes import gone, wait_for
+
 pytestmark = pytest.mark.sshd
 
 
@@ -228,23 +230,6 @@ def test_password_auth_never_logs_the_password(password_server, caplog: pytest.L
     assert secret not in out + err
 
 
-def _gone(pid: int) -> bool:
-    """Whether ``pid`` (the sshd runs on this machine) has ended or is only a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
-def _wait_for(check, what: str, limit: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + limit
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(what)
-        time.sleep(0.02)
-
-
 class _ClosedBeforeRegistering(SSHTransport):
     """close() runs between opening the command's channel and registering it."""
 
@@ -265,7 +250,7 @@ class _ClosedBeforeThePid(SSHTransport):
         self.noted = pid
         self.closer = threading.Thread(target=self.close)
         self.closer.start()
-        _wait_for(lambda: self._closed, "close() did not start")
+        wait_for(lambda: self._closed, "close() did not start")
         super()._note_pid(key, pid)
 
 
@@ -297,13 +282,13 @@ def test_close_before_the_pid_is_known_kills_the_command(sshd_server: SshdServer
 
     runner = threading.Thread(target=run, daemon=True)
     runner.start()
-    _wait_for(lambda: pidfile.exists(), "the command never started its child")
-    _wait_for(lambda: transport.closer is not None, "close() never ran")
+    wait_for(lambda: pidfile.exists(), "the command never started its child")
+    wait_for(lambda: transport.closer is not None, "close() never ran")
     child = int(pidfile.read_text())
     try:
         # Well under the child's 30 s: a command close() did not kill would still be sleeping.
-        _wait_for(lambda: _gone(child), f"the remote sleep {child} outlived close()", limit=15)
-        _wait_for(lambda: _gone(transport.noted), "the remote shell outlived close()", limit=15)
+        wait_for(lambda: gone(child), f"the remote sleep {child} outlived close()", limit=15)
+        wait_for(lambda: gone(transport.noted), "the remote shell outlived close()", limit=15)
     finally:
         for pid in (child, getattr(transport, "noted", 0)):
             if pid > 1:
