@@ -241,8 +241,10 @@ def test_runs_over_ssh_like_on_a_real_controller(
 def test_identity_api_against_real_keystone(
     scenario_factory: Factory, keystone_deployment: Deployment, keystone: Any
 ) -> None:
+    """The non-admin v3 identity tests (the whole identity suite runs in the sandbox's
+    end-to-end test, tests/hvrt/sandbox/test_lab.py)."""
     ctx = scenario_factory(
-        suite=TempestSuite(include=("tempest.api.identity",), concurrency=2, max_attempts=2),
+        suite=TempestSuite(include=("tempest.api.identity.v3",), concurrency=2, max_attempts=2),
         deployment=keystone_deployment, secrets_=(keystone.password,),
     )
     cases = TempestRunner(ctx, keystone_deployment).run()
@@ -253,8 +255,8 @@ def test_identity_api_against_real_keystone(
     assert stats == {
         "total": len(cases), "passed": counts["passed"], "failed": counts["failed"], "skipped": counts["skipped"],
     }
-    assert counts["failed"] == 0 and counts["passed"] >= 130 and counts["skipped"] == 2
-    assert all(c.id.startswith("tempest.api.identity.") or "(tempest.api.identity." in c.id for c in cases)
+    assert counts["failed"] == 0 and counts["passed"] >= 20 and counts["skipped"] == 1
+    assert all(c.id.startswith("tempest.api.identity.v3.") or "(tempest.api.identity.v3." in c.id for c in cases)
     secret = keystone.password.reveal().encode()
     for path in ctx.dir.rglob("*"):
         if path.is_file():
