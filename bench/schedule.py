@@ -6,7 +6,7 @@ Takes the 16 scenarios of the legacy tool's real config (hosts shared between
 scenarios, 2-node live-migration scenarios) and gives each stage a duration in
 minutes (:data:`STAGE_MINUTES`; where each figure comes from is said there). A
 scenario lasts the sum of its steps, a step as long as its slowest stage: the steps
-come from hvrt's own stage graph (:data:`hvrt.stages.PIPELINE` grouped by CONCURRENT, configure | deploy as
+come from hvrt's own stage graph (:data:`hvrt.stages.STAGES` grouped by CONCURRENT, configure | deploy as
 one step) or from the same stages without the overlap (hvrt before it). hvrt's real
 :class:`hvrt.scheduler.Scheduler` then runs the matrix on a lab with 3 controllers,
 each scenario sleeping its duration scaled down (1 minute -> SCALE s).
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from hvrt.config.model import Profile, Scenario  # noqa: E402
 from hvrt.scheduler import Lease, LeasePool, Scheduler  # noqa: E402
-from hvrt.stages import PIPELINE, steps  # noqa: E402
+from hvrt.stages import STAGES, steps  # noqa: E402
 
 DEFAULT_LEGACY = ROOT.parent / "shared" / "fixtures" / "legacy-cloudbase" / "config.yaml"
 CONTROLLERS = ("ctl1", "ctl2", "ctl3")
@@ -118,8 +118,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.004, help="seconds of sleep per scenario minute")
     args = parser.parse_args()
     scenarios, stage_minutes = legacy_matrix(args.legacy_config)
-    overlapped = {n: scenario_minutes(m, steps(PIPELINE)) for n, m in stage_minutes.items()}
-    in_line = {n: scenario_minutes(m, steps(PIPELINE, together=())) for n, m in stage_minutes.items()}
+    overlapped = {n: scenario_minutes(m, steps(STAGES)) for n, m in stage_minutes.items()}
+    in_line = {n: scenario_minutes(m, steps(STAGES, together=())) for n, m in stage_minutes.items()}
     bound = lower_bound(scenarios, overlapped)
     serial = sum(overlapped.values())
     today = measure(scenarios, in_line, args.scale)

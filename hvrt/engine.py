@@ -52,8 +52,7 @@ class Engine:
     ) -> None:
         self.run = run
         self.steps = steps
-        """The stage graph walked (:data:`hvrt.stages.STEPS`; tests of stages not yet
-        in it pass ``hvrt.stages.steps(PIPELINE)``)."""
+        """The stage graph walked (:data:`hvrt.stages.STEPS`; tests pass other graphs)."""
         self.journal = journal
         self.progress = progress or (lambda *_a: None)
         self.results: dict[str, ScenarioResult] = {}

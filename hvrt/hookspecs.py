@@ -2,7 +2,7 @@
 
 The pipeline of one scenario is
 ``plan -> provision -> (configure | deploy) -> start -> test -> collect -> report ->
-teardown`` (:data:`hvrt.stages.PIPELINE`; configure and deploy run side by side,
+teardown`` (:data:`hvrt.stages.STAGES`; configure and deploy run side by side,
 :data:`hvrt.stages.CONCURRENT`. Implement a hook with ``@hvrt.hookimpl`` in a module
 that the ``hvrt`` entry-point group names; implementations of hooks that are not
 listed here are rejected when the plugin manager is built.

@@ -21,16 +21,9 @@ from hvrt.context import ScenarioContext
 from hvrt.errors import ConfigurationFailed, InfrastructureError, TestRunError, UsageError
 from hvrt.preflight import PreflightFailed, run_preflight
 
-PIPELINE: tuple[str, ...] = (
+STAGES: tuple[str, ...] = (
     "plan", "provision", "configure", "deploy", "start", "test", "collect", "report", "teardown",
 )
-"""Every stage the core runs, in order."""
-
-NOT_YET_RUN: frozenset[str] = frozenset()
-"""Stages of :data:`PIPELINE` that runs leave out while a report or plugin is not
-ready for them (none now; ``start`` waited here for the HTML timeline)."""
-
-STAGES: tuple[str, ...] = tuple(s for s in PIPELINE if s not in NOT_YET_RUN)
 """The pipeline of one scenario, in order."""
 
 CONCURRENT: tuple[tuple[str, ...], ...] = (("configure", "deploy"),)

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from hvrt.results import RunSummary, ScenarioResult, StageRecord, TestCase
 from hvrt.results.console import duration
-from hvrt.stages import CONCURRENT, PIPELINE
+from hvrt.stages import CONCURRENT, STAGES
 
 WIDTH = 1000
 LABEL = 210
@@ -88,7 +88,7 @@ def _stage_bars(stages: Sequence[StageRecord], origin: float, scale: float, y: i
 
 def _legend(y: int) -> list[str]:
     out, x = [], LABEL
-    for stage in PIPELINE:
+    for stage in STAGES:
         out.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{COLOURS[stage]}"/>'
                    f'<text x="{x + 14}" y="{y + 9}" font-size="10">{stage}</text>')
         x += 14 + 8 * len(stage) + 12

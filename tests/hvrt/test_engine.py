@@ -14,7 +14,7 @@ from hvrt.errors import ConfigurationFailed
 from hvrt.plugins import create_plugin_manager
 from hvrt.results import ScenarioStatus, TestCase, TestStatus
 from hvrt.results.journal import Journal, read_journal
-from hvrt.stages import CONCURRENT, PIPELINE, STAGES, steps
+from hvrt.stages import CONCURRENT, STAGES
 
 
 def make_config(timeouts: dict[str, float] | None = None) -> Config:
@@ -270,7 +270,7 @@ def test_configure_and_deploy_run_side_by_side_and_start_follows_both(tmp_path: 
 
     lab = Together()
     shown: list[str] = []
-    result = run_engine(tmp_path, lab, ("pair",), graph=steps(PIPELINE),
+    result = run_engine(tmp_path, lab, ("pair",),
                         progress=lambda _s, e, d: shown.append(d) if e == "stage" else None)["pair"]
     assert result.status is ScenarioStatus.PASSED, result.error
     seen = [w for _, w in lab.seen]
@@ -280,13 +280,13 @@ def test_configure_and_deploy_run_side_by_side_and_start_follows_both(tmp_path: 
     assert seen[first_start + 2] == "check http://127.0.0.1:5000/v3"
     assert result.facts["start"]["nodes"] == {n: {"services": {"nova-compute": "Running"}} for n in result.nodes}
     assert result.facts["start"]["health"] == {"nodes_up": result.nodes}
-    assert [s.stage for s in result.stages] == list(PIPELINE)
+    assert [s.stage for s in result.stages] == list(STAGES)
     assert "configure+deploy" in shown and shown.index("configure+deploy") < shown.index("start")
 
 
 def test_the_start_stage_does_nothing_when_no_plugin_implements_it(tmp_path: Path) -> None:
     lab = Lab()  # restarts services in configure and checks health in deploy, as before
-    result = run_engine(tmp_path, lab, graph=steps(PIPELINE))["solo"]
+    result = run_engine(tmp_path, lab)["solo"]
     assert result.status is ScenarioStatus.PASSED
     assert result.stage("start").status == "ok" and result.facts["start"] == {"nodes": {}, "health": None}
 
@@ -316,7 +316,7 @@ class DeployWaitsForever(Lab):
 
 def test_a_failed_configure_cancels_the_deploy_and_the_scenario_still_tears_down(tmp_path: Path) -> None:
     lab = DeployWaitsForever(tmp_path / "deploying")
-    result = run_engine(tmp_path, lab, graph=steps(PIPELINE))["solo"]
+    result = run_engine(tmp_path, lab)["solo"]
     assert result.status is ScenarioStatus.ERROR
     assert "MSI install failed" in result.error  # the cause, not the cancellation it caused
     by_stage = {s.stage: s for s in result.stages}
@@ -351,7 +351,7 @@ def test_a_deploy_past_its_timeout_cancels_the_configure(tmp_path: Path) -> None
 
 def test_selecting_one_stage_of_the_pair_runs_it_alone(tmp_path: Path) -> None:
     lab = Lab()
-    result = run_engine(tmp_path, lab, stages=("configure",), graph=steps(PIPELINE))["solo"]
+    result = run_engine(tmp_path, lab, stages=("configure",))["solo"]
     by_stage = {s.stage: s.status for s in result.stages}
     assert by_stage["configure"] == "ok" and by_stage["deploy"] == by_stage["start"] == "skipped"
     assert "deploy" not in [w for _, w in lab.seen]

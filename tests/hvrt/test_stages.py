@@ -8,8 +8,6 @@ from hvrt.stages import (
     ALWAYS_RUN,
     CONCURRENT,
     DEFAULT_TIMEOUTS,
-    NOT_YET_RUN,
-    PIPELINE,
     STAGES,
     STEPS,
     needs_recorded_deployment,
@@ -20,11 +18,10 @@ from hvrt.stages import (
 
 def test_configure_and_deploy_are_one_step_and_start_follows_them() -> None:
     assert ("configure", "deploy") in CONCURRENT
-    assert steps(PIPELINE) == (("plan",), ("provision",), ("configure", "deploy"), ("start",), ("test",),
-                               ("collect",), ("report",), ("teardown",))
+    assert steps(STAGES) == (("plan",), ("provision",), ("configure", "deploy"), ("start",), ("test",),
+                             ("collect",), ("report",), ("teardown",))
     assert STEPS == steps(STAGES) and [s for step in STEPS for s in step] == list(STAGES)  # order unchanged
-    assert STAGES == tuple(s for s in PIPELINE if s not in NOT_YET_RUN)
-    assert set(DEFAULT_TIMEOUTS) == set(PIPELINE)
+    assert set(DEFAULT_TIMEOUTS) == set(STAGES)
 
 
 def test_without_groups_every_stage_is_its_own_step() -> None:
@@ -34,7 +31,7 @@ def test_without_groups_every_stage_is_its_own_step() -> None:
 @pytest.mark.parametrize("group", [("configure", "start"), ("deploy", "collect"), ("plan", "provision")])
 def test_a_group_must_be_adjacent_and_never_always_run(group: tuple[str, str]) -> None:
     with pytest.raises(ValueError, match="adjacent"):
-        steps(PIPELINE, together=(group,))
+        steps(STAGES, together=(group,))
     assert not {s for g in CONCURRENT for s in g} & ALWAYS_RUN
 
 

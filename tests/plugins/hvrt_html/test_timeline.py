@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from hvrt_html.timeline import BAR, COLOURS, scenario_timeline
 
 from hvrt.results import ScenarioResult, StageRecord
-from hvrt.stages import CONCURRENT, PIPELINE
+from hvrt.stages import CONCURRENT, STAGES
 
 
 def bars(svg: str) -> dict[str, dict[str, float]]:
@@ -18,7 +18,7 @@ def bars(svg: str) -> dict[str, dict[str, float]]:
 
 
 def test_every_stage_has_a_colour() -> None:
-    assert set(PIPELINE) <= set(COLOURS)
+    assert set(STAGES) <= set(COLOURS)
 
 
 def test_configure_and_deploy_overlap_in_two_lanes_of_one_row() -> None:
