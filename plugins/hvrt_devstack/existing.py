@@ -137,6 +137,7 @@ def deploy(ctx: ScenarioContext) -> Deployment:
     config, name = open_config(settings)
     access, region = access_from_cloud(ctx, config, name, settings)
     assert access.password is not None
+    ctx.state[ACCESS] = access
     return Deployment(
         controller=ctx.controller.name, auth_url=access.auth_url or "", username=access.username,
         password=access.password, project=access.project, tempest_conf=settings.get("tempest_conf"),
@@ -148,11 +149,17 @@ def deploy(ctx: ScenarioContext) -> Deployment:
     )
 
 
+ACCESS = "existing.access"
+"""``ctx.state`` key of the cloud access :func:`deploy` read, for :func:`check_deployment`."""
+
+
 def check_deployment(ctx: ScenarioContext) -> dict[str, Any]:
     """Wait until the scenario's nodes and the cloud's agents are in service."""
     settings = ctx.config.plugin_settings("deploy")
-    config, name = open_config(settings)
-    access, _ = access_from_cloud(ctx, config, name, settings)
+    access = ctx.state.get(ACCESS)
+    if access is None:  # a reused deployment: this run's deploy stage did not read the cloud entry
+        config, name = open_config(settings)
+        access, _ = access_from_cloud(ctx, config, name, settings)
     return check_health(ctx, access, float(settings.get("health_timeout", 300)),
                         float(settings.get("health_interval", 5)))
 
